@@ -1,0 +1,30 @@
+"""Agent ``dead_letters``: index every dead letter so operators can find them in Kibana.
+
+The document id is the dead letter's own position in the DLQ topic, so replays overwrite.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+import faust
+
+log = logging.getLogger(__name__)
+
+
+def register(app: faust.App, rt) -> None:
+    """Attach the dead_letters agent to ``app``; ``rt`` is the shared ``pipeline.app.Runtime``."""
+    es = rt.config.elasticsearch
+
+    @app.agent(rt.topics.dlq, name="dead_letters")
+    async def dead_letters(stream: faust.StreamT) -> None:
+        async for batch in stream.take_events(es.bulk_max_docs, within=0.5):
+            docs = []
+            for ev in batch:
+                msg = ev.message
+                docs.append((f"{msg.topic}-{msg.partition}-{msg.offset}", json.loads(ev.value)))
+            failures = await rt.writer.write(es.dead_letters_index, docs)
+            for failure in failures:
+                # Our own records; a refusal here is a template bug, so say it loudly.
+                log.error("dead letter %s refused by Elasticsearch: HTTP %d %s", failure.doc_id,
+                          failure.status, failure.error)

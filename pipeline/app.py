@@ -1,0 +1,128 @@
+"""The Faust application: topics, shared runtime state, and the agents that do the work.
+
+``create_app(config)`` builds everything without connecting anywhere; ``guardstream worker`` runs it.
+Agents live one per module in ``pipeline/agents`` and register themselves on the app here.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable, TypeVar
+
+import faust
+
+from alerts.notifiers import build_notifiers
+from alerts.notifiers.base import Notifier
+from classifiers.pii import PiiDetector, mask_untrusted
+from pipeline.decode import Rejection, dead_letter
+from pipeline.elastic import BulkWriter, async_client
+from pipeline.verdicts import VerdictEngine
+from schemas.config import Config
+from schemas.event import DeadLetterSource
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass
+class Topics:
+    events: faust.TopicT
+    verdicts: faust.TopicT
+    dlq: faust.TopicT
+
+
+@dataclass
+class Runtime:
+    """What the agents share: config, topics, the model, the Elasticsearch writer and notifiers."""
+
+    config: Config
+    topics: Topics
+    engine: VerdictEngine
+    notifiers: list[Notifier]
+    pii_for_untrusted: PiiDetector
+    executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "classify"))
+    io_executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2, "notify"))
+    _writer: BulkWriter | None = None
+    _loaded: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _is_loaded: bool = False
+
+    @property
+    def writer(self) -> BulkWriter:
+        # Created lazily so the aiohttp session binds to the worker's running loop.
+        if self._writer is None:
+            self._writer = BulkWriter(async_client(self.config.elasticsearch),
+                                      chunk_size=self.config.elasticsearch.bulk_max_docs)
+        return self._writer
+
+    def mask(self, text: str) -> str:
+        """Mask PII in text we do not trust (rejected payloads, error details)."""
+        return mask_untrusted(text, self.pii_for_untrusted)
+
+    async def ensure_loaded(self) -> None:
+        """Load the classifiers once, off the event loop (it takes seconds)."""
+        async with self._loaded:
+            if not self._is_loaded:
+                await self.run_model(self.engine.load)
+                self.pii_for_untrusted.load()
+                self._is_loaded = True
+
+    async def send_dead_letter(self, ev: faust.EventT, rejection: Rejection) -> asyncio.Future:
+        """Queue a dead letter for a consumed record; await the returned future for delivery."""
+        msg = ev.message
+        source = DeadLetterSource(topic=msg.topic, partition=msg.partition, offset=msg.offset)
+        letter = dead_letter(ev.value, rejection, source, self.mask)
+        log.warning("dead-lettered %s:%d@%d: %s", msg.topic, msg.partition, msg.offset, rejection.reason)
+        return await self.topics.dlq.send(key=ev.key, value=letter.model_dump_json().encode())
+
+    async def run_model(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run CPU/GPU-heavy work in the model thread so Kafka heartbeats never stall."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+
+    async def run_io(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run blocking I/O (notifier HTTP calls) in a small thread pool."""
+        return await asyncio.get_running_loop().run_in_executor(self.io_executor, fn, *args)
+
+
+def create_app(config: Config, *, engine: VerdictEngine | None = None,
+               notifiers: list[Notifier] | None = None) -> faust.App:
+    """Build the Faust app with its topics and agents. Nothing connects until the worker starts."""
+    kafka = config.kafka
+    worker = config.worker
+    app = faust.App(
+        kafka.consumer_group,
+        broker=[f"kafka://{server}" for server in kafka.bootstrap_servers],
+        store="memory://",
+        key_serializer="raw",
+        value_serializer="raw",
+        topic_partitions=kafka.topics.partitions,
+        consumer_auto_offset_reset="earliest",
+        processing_guarantee="at_least_once",
+        web_enabled=worker.web_port > 0,
+        web_port=worker.web_port or 6066,
+        web_host="127.0.0.1",
+        datadir=str(worker.data_dir),
+        # Batches are classified in a thread; a slow batch must not be mistaken for a dead worker.
+        broker_session_timeout=60.0,
+        broker_heartbeat_interval=3.0,
+    )
+    topic_args = {"key_type": bytes, "value_type": bytes, "partitions": kafka.topics.partitions}
+    topics = Topics(
+        events=app.topic(kafka.topics.events, **topic_args),
+        verdicts=app.topic(kafka.topics.verdicts, **topic_args),
+        dlq=app.topic(kafka.topics.dlq, **topic_args),
+    )
+    runtime = Runtime(
+        config=config,
+        topics=topics,
+        engine=engine or VerdictEngine(config.classifiers, max_text_chars=worker.max_text_chars),
+        notifiers=build_notifiers(config.alerts) if notifiers is None else notifiers,
+        pii_for_untrusted=PiiDetector(),
+    )
+    from pipeline.agents import classify, dead_letters, index, rates
+
+    for module in (classify, index, dead_letters, rates):
+        module.register(app, runtime)
+    app.guardstream = runtime  # type: ignore[attr-defined]  # handy for tests and the CLI
+    return app

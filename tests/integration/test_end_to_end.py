@@ -1,0 +1,165 @@
+"""The whole path on the real embedded stack: kafka-python in, Elasticsearch and HTTP receivers out."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from kafka import KafkaConsumer
+
+from pipeline.elastic import sync_client
+from pipeline.kafka_io import produce_lines
+from tests.integration.conftest import wait_until
+
+pytestmark = pytest.mark.integration
+
+EMAIL = "jane.roe@example.org"
+CARD = "4111 1111 1111 1111"
+SSN = "536-22-1498"
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+
+
+def _event(event_id: str, text: str, *, app: str = "it-app", at: datetime = T0, kind: str = "response",
+           **extra) -> bytes:
+    doc = {"event_id": event_id, "@timestamp": at.isoformat(), "kind": kind, "app": app,
+           "model": "it-model", "text": text, **extra}
+    return json.dumps(doc).encode()
+
+
+def _get(es, index: str, doc_id: str):
+    es.indices.refresh(index=index)
+    found = es.options(ignore_status=404).get(index=index, id=doc_id)
+    return found["_source"] if found.get("found") else None
+
+
+@pytest.fixture(scope="module")
+def es(worker_config):
+    return sync_client(worker_config[0].elasticsearch)
+
+
+@pytest.fixture(scope="module")
+def produced(worker, worker_config):
+    """One mixed batch: clean, toxic, PII in text and tool arguments, and three bad records."""
+    cfg = worker_config[0]
+    lines = [
+        _event("it-clean", "Thanks, the weather in Lisbon is sunny today."),
+        _event("it-toxic", "You are a worthless idiot and everyone hates you, shut up."),
+        _event("it-pii", f"Sure, email me at {EMAIL} or use card {CARD}, my SSN is {SSN}."),
+        json.dumps({"event_id": "it-tool", "@timestamp": T0.isoformat(), "kind": "tool_call",
+                    "app": "it-app", "model": "it-model",
+                    "tool": {"name": "create_ticket",
+                             "arguments": {"customer": {"email": EMAIL}, "note": "call back"}}}).encode(),
+        b'{"event_id": "it-bad-json", "text": "' + EMAIL.encode() + b'"',   # truncated JSON with PII
+        json.dumps({"event_id": "it-bad-kind", "@timestamp": T0.isoformat(), "kind": "banana",
+                    "app": "it-app", "model": "it-model", "text": "hi"}).encode(),
+        b"x" * (cfg.worker.max_event_bytes + 1),
+    ]
+    produce_lines(iter(lines), cfg.kafka)
+    return lines
+
+
+def test_verdicts_are_indexed_with_scores_and_masked_text(es, produced, worker_config):
+    index = worker_config[0].elasticsearch.verdicts_index
+    docs = {i: wait_until(lambda i=i: _get(es, index, i), what=f"verdict {i}")
+            for i in ("it-clean", "it-toxic", "it-pii", "it-tool")}
+    for doc in docs.values():
+        assert set(doc["scores"]) == {"toxicity", "bias", "pii"}
+        assert all(0.0 <= v <= 1.0 for v in doc["scores"].values())
+        assert doc["classifier"]["name"] and doc["classifier"]["revision"]
+    assert "toxicity" in docs["it-toxic"]["violations"]
+    assert docs["it-toxic"]["scores"]["toxicity"] > docs["it-clean"]["scores"]["toxicity"]
+    assert docs["it-clean"]["violations"] == []
+
+    pii_doc = docs["it-pii"]
+    for planted in (EMAIL, CARD, SSN):
+        assert planted not in pii_doc["text"]
+    assert {"EMAIL", "CREDIT_CARD", "US_SSN"} <= {e["type"] for e in pii_doc["pii"]}
+    assert "<EMAIL>" in pii_doc["text"] and "pii" in pii_doc["violations"]
+
+    tool_doc = docs["it-tool"]
+    assert tool_doc["tool"]["arguments"]["customer"]["email"] != EMAIL
+    assert tool_doc["tool"]["arguments"]["note"] == "call back"
+    assert [e["field"] for e in tool_doc["pii"]] == ["tool.arguments.customer.email"]
+
+
+def test_bad_records_are_dead_lettered_with_reasons_and_no_pii(es, produced, worker_config):
+    cfg = worker_config[0]
+    index = cfg.elasticsearch.dead_letters_index
+
+    def letters():
+        es.indices.refresh(index=index)
+        hits = es.search(index=index, size=50)["hits"]["hits"]
+        return [h["_source"] for h in hits] if len(hits) >= 3 else None
+
+    indexed = wait_until(letters, what="3 dead letters in Elasticsearch")
+    assert sorted(d["reason"] for d in indexed) == ["malformed_json", "oversize", "schema_violation"]
+    by_reason = {d["reason"]: d for d in indexed}
+    assert by_reason["schema_violation"]["event_id"] == "it-bad-kind"
+    assert "kind" in by_reason["schema_violation"]["detail"]
+    assert by_reason["oversize"]["payload_bytes"] == cfg.worker.max_event_bytes + 1
+
+    # The DLQ topic itself, read with a plain kafka-python consumer.
+    consumer = KafkaConsumer(cfg.kafka.topics.dlq, bootstrap_servers=cfg.kafka.bootstrap_servers,
+                             auto_offset_reset="earliest", consumer_timeout_ms=3000)
+    records = [json.loads(m.value) for m in consumer]
+    consumer.close()
+    assert len(records) == 3
+    raw = json.dumps(records) + json.dumps(indexed)
+    assert EMAIL not in raw
+    assert all(r["source"]["topic"] == cfg.kafka.topics.events for r in records)
+
+
+def test_reproducing_the_same_events_does_not_duplicate(es, produced, worker_config):
+    cfg = worker_config[0]
+    index = cfg.elasticsearch.verdicts_index
+    wait_until(lambda: _get(es, index, "it-tool"), what="first pass indexed")
+    es.indices.refresh(index=index)
+    before = es.count(index=index, query={"prefix": {"event_id": "it-"}})["count"]
+    version = es.get(index=index, id="it-pii")["_version"]
+    produce_lines(iter(produced[:4]), cfg.kafka)
+    wait_until(lambda: es.get(index=index, id="it-tool")["_version"] > version
+               and es.get(index=index, id="it-pii")["_version"] > version, what="replay processed")
+    es.indices.refresh(index=index)
+    assert es.count(index=index, query={"prefix": {"event_id": "it-"}})["count"] == before == 4
+
+
+def test_a_violation_spike_pages_slack_and_pagerduty_once(es, worker, worker_config, inbox):
+    """Four quiet minutes for one series, then a toxic burst; the next minute closes the burst window."""
+    cfg = worker_config[0]
+    quiet = ["Here is the summary of your meeting notes.", "The package will arrive on Tuesday.",
+             "I have updated the spreadsheet as requested.", "Your flight departs at nine tomorrow.",
+             "The recipe needs two cups of flour.", "Let me know if you need anything else."]
+    toxic = ["You are a pathetic moron and I hate you.", "Shut up, you stupid worthless idiot.",
+             "Everyone thinks you are a disgusting loser.", "You're an idiot, go to hell.",
+             "What a dumb, useless piece of garbage you are."]
+    lines, n = [], 0
+    start = T0 + timedelta(hours=2)
+    for minute in range(7):
+        texts = quiet if minute != 5 else toxic + quiet[:1]
+        for k, text in enumerate(texts):
+            at = start + timedelta(minutes=minute, seconds=5 * k)
+            lines.append(_event(f"spike-{n}", text, app="spiky-app", at=at))
+            n += 1
+    produce_lines(iter(lines), cfg.kafka)
+
+    slack = wait_until(lambda: [r for r in inbox.requests("/slack") if "spiky-app" in json.dumps(r["json"])],
+                       timeout_s=90, what="a Slack alert for spiky-app")
+    pages = [r for r in inbox.requests("/pagerduty") if "spiky-app" in json.dumps(r["json"])]
+    assert len(slack) == 1 and len(pages) == 1
+    page = pages[0]["json"]
+    assert page["event_action"] == "trigger"
+    assert page["payload"]["severity"] in {"critical", "error", "warning", "info"}
+    assert "toxicity" in page["payload"]["summary"] and "spiky-app" in page["payload"]["summary"]
+    assert page["dedup_key"]
+    slack_body = slack[0]["json"]
+    assert slack_body["text"] and slack_body["blocks"][0]["type"] == "header"
+
+    index = cfg.elasticsearch.alerts_index
+    es.indices.refresh(index=index)
+    alerts = es.search(index=index, query={"term": {"app": "spiky-app"}})["hits"]["hits"]
+    assert len(alerts) == 1
+    alert = alerts[0]["_source"]
+    assert alert["category"] == "toxicity"
+    assert alert["window_start"].startswith((start + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"))
+    assert {d["notifier"]: d["outcome"] for d in alert["deliveries"]} == {
+        "slack": "delivered", "pagerduty": "delivered"}
