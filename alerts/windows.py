@@ -1,0 +1,144 @@
+"""Tumbling event-time windows that count events and violations per (app, model, category).
+
+Pure logic: the caller feeds verdicts in and takes closed windows out. Kafka, Faust tables and
+persistence belong to the pipeline. Time is *event* time: a window closes when the watermark (the
+latest ``@timestamp`` seen) has passed its end by the grace period, so a replay of old data gives the
+same windows as the live run did.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from schemas.event import CATEGORIES
+
+#: Example texts kept per window and category; enough to show what happened, small enough to page.
+MAX_EXAMPLES = 3
+
+
+@dataclass(frozen=True)
+class WindowStats:
+    """Counts for one (app, model, category) series in one closed window."""
+
+    app: str
+    model: str
+    category: str
+    window_start: datetime
+    window_end: datetime
+    events: int
+    violations: int
+    rate: float
+    #: Up to ``MAX_EXAMPLES`` texts that violated this category, already PII-masked by the caller.
+    examples: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (ISO 8601 times), e.g. for the ``genai.rates`` topic."""
+        return {
+            "app": self.app, "model": self.model, "category": self.category,
+            "window_start": self.window_start.isoformat(), "window_end": self.window_end.isoformat(),
+            "events": self.events, "violations": self.violations, "rate": self.rate,
+            "examples": list(self.examples),
+        }
+
+
+@dataclass
+class _Bucket:
+    events: int = 0
+    violations: Counter = field(default_factory=Counter)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _epoch(ts: datetime) -> float:
+    # Naive timestamps are read as UTC, as schemas.event.Event does.
+    return (ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+class WindowCounter:
+    """Count events and violations in tumbling windows of ``window_s`` seconds.
+
+    Windows are keyed by their start (aligned to the epoch, so every worker agrees). An event whose
+    window already closed, or whose window end + ``grace_s`` is at or before the watermark, is late:
+    it is counted in ``late_dropped`` and otherwise ignored.
+    """
+
+    def __init__(self, window_s: int, grace_s: int = 0) -> None:
+        if window_s <= 0 or grace_s < 0:
+            raise ValueError("window_s must be > 0 and grace_s >= 0")
+        self.window_s = window_s
+        self.grace_s = grace_s
+        self.late_dropped = 0
+        self._buckets: dict[tuple[int, str, str], _Bucket] = {}
+        self._watermark: float | None = None
+        # Windows starting before this were already emitted; a straggler must not reopen them.
+        self._closed_until = -math.inf
+
+    @property
+    def watermark(self) -> datetime | None:
+        """The largest event timestamp seen so far (UTC), or None before the first event."""
+        return None if self._watermark is None else _utc(self._watermark)
+
+    @property
+    def open_windows(self) -> int:
+        """How many (window, app, model) buckets are still open."""
+        return len(self._buckets)
+
+    def add(self, timestamp: datetime, app: str, model: str, violations: Iterable[str],
+            example: str | None = None) -> bool:
+        """Count one event; ``violations`` are its categories over threshold, ``example`` its masked text.
+
+        Returns False (and bumps ``late_dropped``) when the event arrived too late for its window.
+        """
+        ts = _epoch(timestamp)
+        start = math.floor(ts / self.window_s) * self.window_s
+        too_late = self._watermark is not None and start + self.window_s + self.grace_s <= self._watermark
+        if too_late or start < self._closed_until:
+            self.late_dropped += 1
+            return False
+        self._watermark = ts if self._watermark is None else max(self._watermark, ts)
+        bucket = self._buckets.setdefault((start, app, model), _Bucket())
+        bucket.events += 1
+        # A category listed twice is still one violating event; keeps rate <= 1.
+        for category in dict.fromkeys(violations):
+            bucket.violations[category] += 1
+            kept = bucket.examples.setdefault(category, [])
+            if example is not None and len(kept) < MAX_EXAMPLES:
+                kept.append(example)
+        return True
+
+    def close_ready(self) -> list[WindowStats]:
+        """Return and forget the windows whose end + grace is at or before the watermark, oldest first."""
+        if self._watermark is None:
+            return []
+        horizon = self._watermark - self.grace_s
+        return self._emit([key for key in self._buckets if key[0] + self.window_s <= horizon])
+
+    def flush(self) -> list[WindowStats]:
+        """Close every open window (at shutdown or end of input), oldest first."""
+        return self._emit(list(self._buckets))
+
+    def _emit(self, keys: list[tuple[int, str, str]]) -> list[WindowStats]:
+        rows: list[WindowStats] = []
+        for key in sorted(keys):
+            start, app, model = key
+            bucket = self._buckets.pop(key)
+            end = start + self.window_s
+            self._closed_until = max(self._closed_until, end)
+            # Every known category gets a row, zero or not, so baselines see the quiet windows too;
+            # a category outside CATEGORIES (a newer classifier) is reported rather than lost.
+            extra = sorted(set(bucket.violations) - set(CATEGORIES))
+            for category in (*CATEGORIES, *extra):
+                count = bucket.violations.get(category, 0)
+                rows.append(WindowStats(
+                    app=app, model=model, category=category,
+                    window_start=_utc(start), window_end=_utc(end),
+                    events=bucket.events, violations=count, rate=count / bucket.events,
+                    examples=tuple(bucket.examples.get(category, ())),
+                ))
+        return rows
