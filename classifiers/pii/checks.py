@@ -1,0 +1,97 @@
+"""Checksums and tables that turn a pattern match into a validated PII finding.
+
+Kept apart from the recognizers so each check can be tested on its own and reused
+(e.g. by a later NER post-filter that validates a tagged span).
+"""
+from __future__ import annotations
+
+#: IBAN length per country (SWIFT IBAN registry). A country missing here is not accepted:
+#: an unknown code is far more often an ordinary word than an IBAN.
+IBAN_LENGTHS: dict[str, int] = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
+    "BI": 27, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DJ": 27,
+    "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FK": 18, "FO": 18, "FR": 27,
+    "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HN": 28, "HR": 21, "HU": 28,
+    "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28,
+    "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22,
+    "MK": 19, "MN": 20, "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23,
+    "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24,
+    "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28,
+    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
+}
+
+# Card issuer prefixes (IIN ranges) with the lengths each network issues. Each row:
+# (lowest prefix, highest prefix, allowed lengths); prefixes compare as integers of the
+# same number of digits, so (2221, 2720) covers the Mastercard 2-series.
+_CARD_IIN: tuple[tuple[int, int, frozenset[int]], ...] = (
+    (4, 4, frozenset({13, 16, 19})),                  # Visa
+    (51, 55, frozenset({16})),                        # Mastercard
+    (2221, 2720, frozenset({16})),                    # Mastercard 2-series
+    (34, 34, frozenset({15})), (37, 37, frozenset({15})),  # American Express
+    (6011, 6011, frozenset(range(16, 20))),           # Discover
+    (644, 649, frozenset(range(16, 20))),             # Discover
+    (65, 65, frozenset(range(16, 20))),               # Discover / RuPay
+    (62, 62, frozenset(range(16, 20))),               # UnionPay
+    (3528, 3589, frozenset(range(16, 20))),           # JCB
+    (300, 305, frozenset(range(14, 20))),             # Diners Club
+    (3095, 3095, frozenset(range(14, 20))),           # Diners Club
+    (36, 36, frozenset(range(14, 20))),               # Diners Club
+    (38, 39, frozenset(range(14, 20))),               # Diners Club
+    (2200, 2204, frozenset(range(16, 20))),           # Mir
+    (5018, 5018, frozenset(range(13, 20))),           # Maestro
+    (5020, 5020, frozenset(range(13, 20))),           # Maestro
+    (5038, 5038, frozenset(range(13, 20))),           # Maestro
+    (5893, 5893, frozenset(range(13, 20))),           # Maestro
+    (6304, 6304, frozenset(range(13, 20))),           # Maestro
+    (6759, 6759, frozenset(range(13, 20))),           # Maestro
+    (6761, 6763, frozenset(range(13, 20))),           # Maestro
+)
+
+# With the prefix width precomputed: this check runs for every candidate digit run.
+_CARD_IIN_W = tuple((low, high, len(str(low)), lengths) for low, high, lengths in _CARD_IIN)
+
+
+def luhn_ok(digits: str) -> bool:
+    """True when the digit string passes the Luhn (mod 10) checksum."""
+    if not digits.isdigit():
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def known_card_prefix(digits: str) -> bool:
+    """True when the number starts with a known issuer prefix and has a length that issuer uses."""
+    for low, high, width, lengths in _CARD_IIN_W:
+        if len(digits) in lengths and low <= int(digits[:width]) <= high:
+            return True
+    return False
+
+
+def card_ok(digits: str) -> bool:
+    """A plausible payment card number: 13-19 digits, known issuer prefix, valid Luhn."""
+    return 13 <= len(digits) <= 19 and digits.isdigit() and known_card_prefix(digits) and luhn_ok(digits)
+
+
+def iban_ok(compact: str) -> bool:
+    """True for an IBAN without spaces whose length fits its country and whose mod-97 is 1."""
+    compact = compact.upper()
+    if len(compact) < 5 or not compact.isascii() or not compact.isalnum():
+        return False
+    if IBAN_LENGTHS.get(compact[:2]) != len(compact) or not compact[2:4].isdigit():
+        return False
+    rearranged = compact[4:] + compact[:4]
+    # int(ch, 36) maps 0-9 to themselves and A..Z to 10..35, as ISO 13616 requires.
+    return int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1
+
+
+def ssn_parts_ok(area: str, group: str, serial: str) -> bool:
+    """SSA rules: area not 000, 666 or 9xx; group not 00; serial not 0000."""
+    return (
+        area != "000" and area != "666" and not area.startswith("9")
+        and group != "00" and serial != "0000"
+    )
