@@ -1,17 +1,23 @@
 """Tumbling event-time windows that count events and violations per (app, model, category).
 
 Pure logic: the caller feeds verdicts in and takes closed windows out. Kafka, Faust tables and
-persistence belong to the pipeline. Time is *event* time: a window closes when the watermark (the
-latest ``@timestamp`` seen) has passed its end by the grace period, so a replay of old data gives the
-same windows as the live run did.
+persistence belong to the pipeline. Time is *event* time: a window closes when the watermark has
+passed its end by the grace period, so a replay of old data gives the same windows as the live run did.
+
+Input usually arrives from several Kafka partitions that are each in time order but not with each
+other (one partition's batch may run minutes of event time ahead during a replay). So the watermark
+is tracked per *source* (the partition a record came from) and the counter's watermark is the lowest
+of them, as in Flink. A source that has sent nothing for ``idle_s`` seconds of wall time stops holding
+the watermark back, so a quiet partition cannot stall every window.
 """
 from __future__ import annotations
 
 import math
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Callable, Hashable, Iterable
 
 from schemas.event import CATEGORIES
 
@@ -66,23 +72,44 @@ class WindowCounter:
     Windows are keyed by their start (aligned to the epoch, so every worker agrees). An event whose
     window already closed, or whose window end + ``grace_s`` is at or before the watermark, is late:
     it is counted in ``late_dropped`` and otherwise ignored.
+
+    ``expected_sources`` names the sources (partitions) that should report: until each has reported
+    or ``idle_s`` has passed since start, no window closes. ``clock`` is injectable for tests.
     """
 
-    def __init__(self, window_s: int, grace_s: int = 0) -> None:
-        if window_s <= 0 or grace_s < 0:
-            raise ValueError("window_s must be > 0 and grace_s >= 0")
+    def __init__(self, window_s: int, grace_s: int = 0, *, expected_sources: Iterable[Hashable] = (),
+                 idle_s: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
+        if window_s <= 0 or grace_s < 0 or idle_s <= 0:
+            raise ValueError("window_s and idle_s must be > 0 and grace_s >= 0")
         self.window_s = window_s
         self.grace_s = grace_s
+        self.idle_s = idle_s
         self.late_dropped = 0
+        self._clock = clock
+        self._started = clock()
+        self._expected = frozenset(expected_sources)
         self._buckets: dict[tuple[int, str, str], _Bucket] = {}
-        self._watermark: float | None = None
+        self._source_max: dict[Hashable, float] = {}
+        self._source_seen: dict[Hashable, float] = {}
         # Windows starting before this were already emitted; a straggler must not reopen them.
         self._closed_until = -math.inf
 
     @property
+    def _watermark(self) -> float | None:
+        if not self._source_max:
+            return None
+        now = self._clock()
+        if now - self._started < self.idle_s and not self._expected <= self._source_max.keys():
+            return None  # still waiting for an expected source to say where it is
+        active = [mx for src, mx in self._source_max.items() if now - self._source_seen[src] < self.idle_s]
+        # When every source is idle, all that was sent has arrived: the newest timestamp is safe.
+        return min(active) if active else max(self._source_max.values())
+
+    @property
     def watermark(self) -> datetime | None:
-        """The largest event timestamp seen so far (UTC), or None before the first event."""
-        return None if self._watermark is None else _utc(self._watermark)
+        """The lowest of the active sources' latest timestamps (UTC), or None while unknown."""
+        mark = self._watermark
+        return None if mark is None else _utc(mark)
 
     @property
     def open_windows(self) -> int:
@@ -90,18 +117,21 @@ class WindowCounter:
         return len(self._buckets)
 
     def add(self, timestamp: datetime, app: str, model: str, violations: Iterable[str],
-            example: str | None = None) -> bool:
-        """Count one event; ``violations`` are its categories over threshold, ``example`` its masked text.
+            example: str | None = None, *, source: Hashable = None) -> bool:
+        """Count one event; ``violations`` are its categories over threshold, ``example`` its masked text,
+        ``source`` the partition it came from.
 
         Returns False (and bumps ``late_dropped``) when the event arrived too late for its window.
         """
         ts = _epoch(timestamp)
         start = math.floor(ts / self.window_s) * self.window_s
-        too_late = self._watermark is not None and start + self.window_s + self.grace_s <= self._watermark
+        mark = self._watermark
+        too_late = mark is not None and start + self.window_s + self.grace_s <= mark
+        self._source_max[source] = max(self._source_max.get(source, ts), ts)
+        self._source_seen[source] = self._clock()
         if too_late or start < self._closed_until:
             self.late_dropped += 1
             return False
-        self._watermark = ts if self._watermark is None else max(self._watermark, ts)
         bucket = self._buckets.setdefault((start, app, model), _Bucket())
         bucket.events += 1
         # A category listed twice is still one violating event; keeps rate <= 1.
@@ -114,9 +144,10 @@ class WindowCounter:
 
     def close_ready(self) -> list[WindowStats]:
         """Return and forget the windows whose end + grace is at or before the watermark, oldest first."""
-        if self._watermark is None:
+        mark = self._watermark
+        if mark is None:
             return []
-        horizon = self._watermark - self.grace_s
+        horizon = mark - self.grace_s
         return self._emit([key for key in self._buckets if key[0] + self.window_s <= horizon])
 
     def flush(self) -> list[WindowStats]:

@@ -68,6 +68,13 @@ class Runtime:
                 self.pii_for_untrusted.load()
                 self._is_loaded = True
 
+    async def close(self) -> None:
+        """Release connections and threads at shutdown (after the consumer stopped)."""
+        if self._writer is not None:
+            await self._writer.client.close()
+        self.executor.shutdown(wait=True)
+        self.io_executor.shutdown(wait=True)
+
     async def send_dead_letter(self, ev: faust.EventT, rejection: Rejection) -> asyncio.Future:
         """Queue a dead letter for a consumed record; await the returned future for delivery."""
         msg = ev.message
@@ -124,5 +131,10 @@ def create_app(config: Config, *, engine: VerdictEngine | None = None,
 
     for module in (classify, index, dead_letters, rates):
         module.register(app, runtime)
+
+    @app.on_before_shutdown.connect
+    async def _close_runtime(sender: faust.App, **kwargs: Any) -> None:
+        await runtime.close()
+
     app.guardstream = runtime  # type: ignore[attr-defined]  # handy for tests and the CLI
     return app

@@ -21,6 +21,9 @@ class TextScorer(Protocol):
     name: str
     revision: str
 
+    @property
+    def thresholds(self) -> dict[str, float]: ...  # calibrated threshold per label
+
     def load(self) -> None: ...
 
     def predict(self, texts: Sequence[str]) -> list[dict[str, float]]: ...
@@ -67,10 +70,15 @@ class VerdictEngine:
                               revision=f"{self._scorer.revision}+{self._pii.name}-{self._pii.revision}")
 
     def thresholds(self) -> dict[str, float]:
-        """Threshold per enabled category."""
+        """Threshold per enabled category: the configured one, else the one calibrated with the heads."""
+        assert self._scorer is not None, "call load() first"
         cfg = self.config
-        pairs = {"toxicity": cfg.toxicity, "bias": cfg.bias, "pii": cfg.pii}
-        return {name: c.threshold for name, c in pairs.items() if c.enabled}
+        trained = self._scorer.thresholds
+        thresholds = {name: c.threshold if c.threshold is not None else trained[name]
+                      for name, c in (("toxicity", cfg.toxicity), ("bias", cfg.bias)) if c.enabled}
+        if cfg.pii.enabled:
+            thresholds["pii"] = cfg.pii.threshold
+        return thresholds
 
     def classify(self, events: Sequence[Event]) -> list[Verdict]:
         """One batch in, one verdict per event out, in the same order."""

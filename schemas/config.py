@@ -52,7 +52,10 @@ class WorkerConfig(_Strict):
 
 class CategoryConfig(_Strict):
     enabled: bool = True
-    threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0,
+        description="Score at or above which the category is a violation; "
+                    "default: the threshold calibrated with the trained head (see classifiers/MODEL_CARD.md).")
 
 
 class PiiConfig(_Strict):

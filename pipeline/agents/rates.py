@@ -1,8 +1,10 @@
-"""Agent ``rates``: violation counts per (app, model, category) in tumbling event-time windows,
-judged by the spike rule when a window closes; alerts go to every notifier and into the alerts index.
+"""Agents ``observe`` and ``rates``: violation counts per (app, model, category) in tumbling event-time
+windows, judged by the spike rule as windows close; alerts go to every notifier and the alerts index.
 
-Verdicts are re-keyed by series (``group_by``) so that with several workers each series is counted
-by exactly one of them. First version: window and baseline state live in worker memory.
+``observe`` re-keys each verdict by its series (``app|model``) onto an internal topic, so with several
+workers each series is counted by exactly one of them, and records which verdict partition it came
+from: the window watermark is the lowest of those partitions' progress (see ``alerts.windows``).
+First version: window and baseline state live in worker memory.
 """
 from __future__ import annotations
 
@@ -18,40 +20,67 @@ from alerts.windows import WindowCounter
 
 log = logging.getLogger(__name__)
 
+#: How much of a (masked) violating text an alert may quote.
+EXAMPLE_CHARS = 300
 
-def series_key(value: bytes) -> bytes:
-    """Partition key of a verdict's series: ``app|model``."""
-    try:
-        doc = json.loads(value)
-        return f"{doc['app']}|{doc['model']}".encode()
-    except (TypeError, ValueError, KeyError):
-        return b"?"
+
+def observation(verdict: dict, source_partition: int) -> dict:
+    """The part of a verdict the rates agent needs."""
+    return {"ts": verdict["@timestamp"], "app": verdict["app"], "model": verdict["model"],
+            "violations": verdict["violations"], "src": source_partition,
+            "example": (verdict.get("text") or "")[:EXAMPLE_CHARS] or None}
 
 
 def register(app: faust.App, rt) -> None:
-    """Attach the rates agent to ``app``; ``rt`` is the shared ``pipeline.app.Runtime``."""
+    """Attach the observe and rates agents to ``app``; ``rt`` is the shared ``pipeline.app.Runtime``."""
     rule_cfg = rt.config.alerts.rule
-    windows = WindowCounter(rule_cfg.window_s, rule_cfg.grace_s)
+    partitions = rt.config.kafka.topics.partitions
+    windows = WindowCounter(rule_cfg.window_s, rule_cfg.grace_s, expected_sources=range(partitions),
+                            idle_s=max(5.0, rt.config.worker.batch_within_s * 4))
     rule = SpikeRule(rule_cfg)
+    observations = app.topic(f"{rt.config.kafka.consumer_group}-observations", internal=True,
+                             partitions=partitions, key_type=bytes, value_type=bytes)
 
-    @app.agent(rt.topics.verdicts, name="rates")
-    async def rates(stream: faust.StreamT) -> None:
-        by_series = stream.group_by(series_key, name="by-series")
-        async for batch in by_series.take(500, within=0.5):
-            for value in batch:
+    @app.agent(rt.topics.verdicts, name="observe")
+    async def observe(stream: faust.StreamT) -> None:
+        async for batch in stream.take_events(500, within=0.5):
+            sends = []
+            for ev in batch:
                 try:
-                    doc = json.loads(value)
-                    timestamp = datetime.fromisoformat(doc["@timestamp"])
-                    windows.add(timestamp, doc["app"], doc["model"], doc["violations"],
-                                example=(doc.get("text") or "")[:300] or None)
+                    verdict = json.loads(ev.value)
+                    obs = observation(verdict, ev.message.partition)
                 except (TypeError, ValueError, KeyError):
                     continue  # the index agent dead-letters what is not a verdict
-            for stats in windows.close_ready():
-                alert = rule.observe(stats)
-                if alert is not None:
-                    await _deliver(rt, alert)
+                key = f"{obs['app']}|{obs['model']}".encode()
+                sends.append(await observations.send(key=key, value=json.dumps(obs).encode()))
+            for fut in sends:
+                await fut
+
+    @app.agent(observations, name="rates")
+    async def rates(stream: faust.StreamT) -> None:
+        async for batch in stream.take(500, within=0.5):
+            for value in batch:
+                obs = json.loads(value)
+                windows.add(datetime.fromisoformat(obs["ts"]), obs["app"], obs["model"], obs["violations"],
+                            example=obs["example"], source=obs["src"])
+            await _judge_closed(rt, windows, rule)
+
+    @app.timer(1.0)
+    async def close_idle_windows() -> None:
+        # Windows also close when partitions fall idle, which no new record would announce.
+        await _judge_closed(rt, windows, rule)
 
     app.guardstream_windows = windows  # type: ignore[attr-defined]
+
+
+async def _judge_closed(rt, windows: WindowCounter, rule: SpikeRule) -> None:
+    closed = windows.close_ready()
+    if closed:
+        log.info("closed %d window rows up to %s", len(closed), closed[-1].window_end.isoformat())
+    for stats in closed:
+        alert = rule.observe(stats)
+        if alert is not None:
+            await _deliver(rt, alert)
 
 
 async def _deliver(rt, alert: Alert) -> None:

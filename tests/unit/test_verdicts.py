@@ -20,6 +20,8 @@ class KeywordScorer:
     def load(self) -> None:
         pass
 
+    thresholds = {"toxicity": 0.5, "bias": 0.5}
+
     def predict(self, texts):
         self.seen.extend(texts)
         return [{"toxicity": 0.9 if "idiot" in t else 0.1, "bias": 0.8 if "those people" in t else 0.0}
@@ -46,6 +48,13 @@ def test_one_verdict_per_event_in_order_with_thresholded_violations():
     assert [v.event_id for v in verdicts] == ["e0", "e1", "e2"]
     assert [v.violations for v in verdicts] == [[], ["toxicity"], ["bias"]]
     assert verdicts[1].scores["toxicity"] == 0.9 and verdicts[0].scores["pii"] == 0.0
+
+
+def test_configured_thresholds_override_the_trained_ones():
+    engine, _ = _engine(toxicity={"threshold": 0.05}, bias={"threshold": None})
+    assert engine.thresholds() == {"toxicity": 0.05, "bias": 0.5, "pii": 0.5}
+    [verdict] = engine.classify([_event(0, text="hello")])
+    assert verdict.violations == ["toxicity"]  # 0.1 >= 0.05
 
 
 def test_thresholds_and_disabled_categories_come_from_config():

@@ -134,3 +134,46 @@ def test_flushed_windows_are_not_reopened():
     assert wc.add(at(40), "a", "m", []) is False  # within grace, but its window was already emitted
     assert wc.late_dropped == 1 and wc.flush() == []
     assert wc.add(at(61), "a", "m", []) is True   # the next window is fine
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _at(minute: int, second: int = 0):
+    from datetime import datetime, timezone
+
+    return datetime(2026, 1, 1, 0, minute, second, tzinfo=timezone.utc)
+
+
+def test_a_partition_running_ahead_does_not_close_windows_another_still_fills():
+    clock = _Clock()
+    counter = WindowCounter(60, 5, expected_sources=[0, 1], idle_s=10, clock=clock)
+    # Partition 0 delivers ten minutes at once (a replay); partition 1 is still at minute 0.
+    for minute in range(10):
+        counter.add(_at(minute), "a", "m", [], source=0)
+    assert counter.close_ready() == []  # partition 1 has not reported yet
+    counter.add(_at(0, 30), "a", "m", ["toxicity"], source=1)
+    assert counter.close_ready() == []  # watermark = min(9:00, 0:30): minute 0 is still open
+    counter.add(_at(2, 10), "a", "m", [], source=1)
+    rows = counter.close_ready()
+    assert {r.window_start for r in rows} == {_at(0), _at(1)}
+    minute0 = next(r for r in rows if r.window_start == _at(0) and r.category == "toxicity")
+    assert minute0.events == 2 and minute0.violations == 1
+    assert counter.late_dropped == 0
+
+
+def test_an_idle_partition_stops_holding_the_watermark():
+    clock = _Clock()
+    counter = WindowCounter(60, 5, expected_sources=[0, 1, 2], idle_s=10, clock=clock)
+    counter.add(_at(0), "a", "m", [], source=0)
+    counter.add(_at(3), "a", "m", [], source=0)
+    assert counter.close_ready() == []  # partitions 1 and 2 never reported, start-up wait
+    clock.now = 11.0  # everyone idle now: all that was sent has arrived
+    assert {r.window_start for r in counter.close_ready()} == {_at(0)}
+    counter.add(_at(5), "a", "m", [], source=0)
+    assert {r.window_start for r in counter.close_ready()} == {_at(3)}

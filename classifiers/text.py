@@ -1,0 +1,111 @@
+"""Toxicity and bias scores from one MiniLM pass plus logistic heads.
+
+Every text is cut into overlapping windows of at most ``max_length`` tokens (one window for
+ordinary texts); all windows of a batch go through the encoder together, every head reads every
+window, and a text's score for a label is its highest window score, so an insult at the end of a
+long message is not averaged away.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .encoder import Encoder
+from .heads import META_NAME, NPZ_NAME, LogisticHeads
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+REQUIRED_LABELS = ("toxicity", "bias")
+TRAIN_HINT = "guardstream train --data-dir ../shared/datasets"
+
+
+class WeightsNotFoundError(FileNotFoundError):
+    """The trained heads are missing; the message says how to train them."""
+
+    def __init__(self, weights_dir: Path) -> None:
+        self.weights_dir = weights_dir
+        super().__init__(
+            f"no trained classifier heads in {weights_dir} (expected {NPZ_NAME} and {META_NAME}); "
+            f"train them with `{TRAIN_HINT} --out {weights_dir}`"
+        )
+
+
+class TextClassifier:
+    """``predict(texts) -> [{"toxicity": p, "bias": p, ...}, ...]`` with p in 0..1."""
+
+    name = "minilm-l6-heads"
+
+    def __init__(
+        self,
+        *,
+        encoder_dir: str | Path | None = None,
+        weights_dir: str | Path | None = None,
+        device: str = "auto",
+        max_length: int = 256,
+        batch_size: int = 32,
+    ) -> None:
+        self.weights_dir = Path(weights_dir) if weights_dir is not None else DEFAULT_WEIGHTS_DIR
+        self.encoder = Encoder(
+            model_dir=encoder_dir, device=device, max_length=max_length, batch_size=batch_size
+        )
+        self.heads: LogisticHeads | None = None
+
+    def load(self) -> "TextClassifier":
+        d = self.weights_dir
+        if not ((d / NPZ_NAME).is_file() and (d / META_NAME).is_file()):
+            raise WeightsNotFoundError(d)
+        heads = LogisticHeads.load(d)
+        missing = [lab for lab in REQUIRED_LABELS if lab not in heads.labels]
+        if missing:
+            raise ValueError(f"heads in {d} lack labels {missing}; retrain with `{TRAIN_HINT}`")
+        self.encoder.load()
+        trained_on = heads.metadata.get("encoder_revision")
+        if trained_on and trained_on != self.encoder.revision:
+            log.warning(
+                "heads in %s were trained on encoder %s, loaded encoder is %s",
+                d, trained_on, self.encoder.revision,
+            )
+        self.heads = heads
+        return self
+
+    @property
+    def labels(self) -> list[str]:
+        self._require()
+        return list(self.heads.labels)  # type: ignore[union-attr]
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        self._require()
+        return self.heads.thresholds()  # type: ignore[union-attr]
+
+    @property
+    def revision(self) -> str:
+        self._require()
+        return f"{self.encoder.revision}+{self.heads.content_hash()}"  # type: ignore[union-attr]
+
+    def _require(self) -> None:
+        if self.heads is None:
+            raise RuntimeError("TextClassifier.load() must be called first")
+
+    def predict_array(self, texts: Sequence[str]) -> np.ndarray:
+        """n x labels scores (max over each text's windows)."""
+        self._require()
+        texts = [t if isinstance(t, str) else str(t) for t in texts]
+        n, k = len(texts), len(self.heads.labels)  # type: ignore[union-attr]
+        if n == 0:
+            return np.zeros((0, k), dtype=np.float32)
+        vecs, owner = self.encoder.embed_chunks(texts)
+        probs = self.heads.predict_proba(vecs)  # type: ignore[union-attr]
+        out = np.zeros((n, k), dtype=np.float32)
+        np.maximum.at(out, owner, probs.astype(np.float32))
+        return out
+
+    def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        scores = self.predict_array(texts)
+        labels = self.heads.labels  # type: ignore[union-attr]
+        return [{lab: float(row[j]) for j, lab in enumerate(labels)} for row in scores]

