@@ -56,12 +56,14 @@ def setup_indices(client: Elasticsearch, cfg: ElasticsearchConfig) -> list[str]:
     for name, attr in TEMPLATES.items():
         index = getattr(cfg, attr)
         body = template_body(name, index)
-        tmpl_name = f"guardstream-{name}"
+        # One template per index name, so two deployments with other index names never share one.
+        tmpl_name = index
         current = None
         if client.indices.exists_index_template(name=tmpl_name):
             found = client.indices.get_index_template(name=tmpl_name)["index_templates"]
-            current = found[0]["index_template"].get("_meta") if found else None
-        if current != body["_meta"]:
+            current = found[0]["index_template"] if found else None
+        if current is None or (current.get("_meta"), current.get("index_patterns")) != (
+                body["_meta"], body["index_patterns"]):
             client.indices.put_index_template(name=tmpl_name, **body)
             changes.append(f"template {tmpl_name} v{body['_meta']['template_version']}")
         if not client.indices.exists(index=index):

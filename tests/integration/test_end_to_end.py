@@ -142,24 +142,29 @@ def test_a_violation_spike_pages_slack_and_pagerduty_once(es, worker, worker_con
             n += 1
     produce_lines(iter(lines), cfg.kafka)
 
-    slack = wait_until(lambda: [r for r in inbox.requests("/slack") if "spiky-app" in json.dumps(r["json"])],
-                       timeout_s=90, what="a Slack alert for spiky-app")
-    pages = [r for r in inbox.requests("/pagerduty") if "spiky-app" in json.dumps(r["json"])]
-    assert len(slack) == 1 and len(pages) == 1
-    page = pages[0]["json"]
+    def about_toxicity(path):
+        return [r["json"] for r in inbox.requests(path)
+                if "spiky-app" in json.dumps(r["json"]) and "toxicity spike" in json.dumps(r["json"])]
+
+    slack = wait_until(lambda: about_toxicity("/slack"), timeout_s=90, what="a Slack alert for spiky-app")
+    pages = wait_until(lambda: about_toxicity("/pagerduty"), what="a PagerDuty alert for spiky-app")
+    assert len(slack) == 1 and len(pages) == 1  # one page per incident, though the burst spans 5 events
+    page = pages[0]
     assert page["event_action"] == "trigger"
     assert page["payload"]["severity"] in {"critical", "error", "warning", "info"}
-    assert "toxicity" in page["payload"]["summary"] and "spiky-app" in page["payload"]["summary"]
-    assert page["dedup_key"]
-    slack_body = slack[0]["json"]
-    assert slack_body["text"] and slack_body["blocks"][0]["type"] == "header"
+    assert "spiky-app" in page["payload"]["summary"]
+    assert page["dedup_key"] and page["routing_key"] == cfg.alerts.pagerduty.routing_key.get_secret_value()
+    assert slack[0]["text"] and slack[0]["blocks"][0]["type"] == "header"
 
     index = cfg.elasticsearch.alerts_index
     es.indices.refresh(index=index)
-    alerts = es.search(index=index, query={"term": {"app": "spiky-app"}})["hits"]["hits"]
-    assert len(alerts) == 1
-    alert = alerts[0]["_source"]
-    assert alert["category"] == "toxicity"
+    hits = es.search(index=index, query={"bool": {"filter": [
+        {"term": {"app": "spiky-app"}}, {"term": {"category": "toxicity"}}]}})["hits"]["hits"]
+    assert len(hits) == 1
+    alert = hits[0]["_source"]
+    assert alert["fingerprint"] == page["dedup_key"]
+    # The burst minute, not a quiet one: the quiet minutes built the baseline.
     assert alert["window_start"].startswith((start + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"))
+    assert alert["violations"] >= 4
     assert {d["notifier"]: d["outcome"] for d in alert["deliveries"]} == {
         "slack": "delivered", "pagerduty": "delivered"}

@@ -28,7 +28,7 @@ def test_setup_is_idempotent_and_documents_must_match_the_mapping(stack):
 
     es = sync_client(cfg.elasticsearch)
     first = setup_indices(es, cfg.elasticsearch)
-    assert "index setup-verdicts" in first and any(c.startswith("template guardstream-verdicts") for c in first)
+    assert "index setup-verdicts" in first and "template setup-verdicts v1" in first
     assert setup_indices(es, cfg.elasticsearch) == []
 
     # The verdict mapping is strict: a stray field is refused instead of growing the mapping.
