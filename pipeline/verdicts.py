@@ -56,10 +56,10 @@ class VerdictEngine:
     def load(self) -> None:
         """Load the encoder, the heads and the PII recognizers."""
         if self._scorer is None:
-            from classifiers.text import TextClassifier
+            from classifiers import create_classifier
 
-            self._scorer = TextClassifier(encoder_dir=self.config.encoder_dir,
-                                          weights_dir=self.config.weights_dir, device=self.config.device)
+            self._scorer = create_classifier(self.config.name, encoder_dir=self.config.encoder_dir,
+                                             weights_dir=self.config.weights_dir, device=self.config.device)
         self._scorer.load()
         self._pii.load()
 

