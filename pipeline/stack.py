@@ -119,7 +119,8 @@ def up(cfg: StackConfig, *, timeout_s: float = 30.0) -> StackState:
         if port_open(cfg.host, port):
             raise StackError(
                 f"port {port} ({name}) on {cfg.host} is already in use by another process; "
-                f"choose another with stack.{name}_port in the config"
+                f"choose another with stack.{name}_port in the config, or stop that process "
+                f"(a stack started with another data_dir: `guardstream stack down -c ITS_CONFIG`)"
             )
     data_dir = Path(cfg.data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -129,8 +129,10 @@ def test_a_violation_spike_pages_slack_and_pagerduty_once(es, worker, worker_con
     quiet = ["Here is the summary of your meeting notes.", "The package will arrive on Tuesday.",
              "I have updated the spreadsheet as requested.", "Your flight departs at nine tomorrow.",
              "The recipe needs two cups of flour.", "Let me know if you need anything else."]
-    toxic = ["You are a pathetic moron and I hate you.", "Shut up, you stupid worthless idiot.",
-             "Everyone thinks you are a disgusting loser.", "You're an idiot, go to hell.",
+    # The first toxic text carries PII: alerts quote the first examples, which must come masked.
+    toxic = [f"You're an idiot, go to hell, and write to {EMAIL} if you disagree.",
+             "You are a pathetic moron and I hate you.", "Shut up, you stupid worthless idiot.",
+             "Everyone thinks you are a disgusting loser.",
              "What a dumb, useless piece of garbage you are."]
     lines, n = [], 0
     start = T0 + timedelta(hours=2)
@@ -155,6 +157,8 @@ def test_a_violation_spike_pages_slack_and_pagerduty_once(es, worker, worker_con
     assert "spiky-app" in page["payload"]["summary"]
     assert page["dedup_key"] and page["routing_key"] == cfg.alerts.pagerduty.routing_key.get_secret_value()
     assert slack[0]["text"] and slack[0]["blocks"][0]["type"] == "header"
+    assert "go to hell" in json.dumps(slack[0])  # the PII-bearing example is quoted ...
+    assert EMAIL not in json.dumps(inbox.requests())  # ... but only ever masked
 
     index = cfg.elasticsearch.alerts_index
     es.indices.refresh(index=index)
