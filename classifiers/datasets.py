@@ -283,3 +283,178 @@ def own_identity_mentions(seed: int, n: int = 700) -> list[Row]:
         for t in OWN_IDENTITY_TERMS:
             rows.append(Row(frame.format(t=t), 0, "own_identity_neutral", split))
     return cap(rows, n, seed)
+
+
+# ---------------------------------------------------------------- neutral formal / assistant-register negatives
+# Clean (label 0 for both heads) text in registers the tweet/forum-heavy sets above lack: customer-service
+# requests, legal/financial prose, everyday posts and our own assistant-style prompts and answers.
+# Wikipedia-text sets (redocred, crossner) are not read: their text is CC BY-SA (ShareAlike).
+_ROUGH = re.compile(
+    r"\b(fuck\w*|f\*+k\w*|shit\w*|sh\*t|bitch\w*|ass|asses|asshole\w*|\w+ass|dick\w*|cunt\w*|whore\w*|hoe|hoes|"
+    r"slut\w*|nigg\w*|fag\w*|retard\w*|bastard\w*|damn\w*|piss\w*|puss\w*|cock\w*|twat\w*|wank\w*|kill\w*|"
+    r"murder\w*|die|dead|death|hate\w*|stupid|idiot\w*|dumb\w*|suck\w*|crap\w*|hell|sex\w*|porn\w*|rape\w*|"
+    r"gay|queer|tranny|kys|wtf|stfu|lmfao|motherf\w*|devil|evil|hacker\w*|necrophilia|balls|laid|jealous|"
+    r"shout\w*|ugly|fat|loser\w*|drunk|weed|naked)\b",
+    re.I,
+)
+
+
+def rough(text: str) -> bool:
+    """True if a would-be neutral row has profanity, slurs, violence or other borderline words (then dropped)."""
+    return bool(_ROUGH.search(text))
+
+
+# presidio-synth-pii (MIT). Only templates.txt is read; its placeholders are filled from the neutral fillers
+# below (written for this project), never from the data set's Fake Name Generator values (CC BY-SA 3.0 US).
+PRESIDIO_FILLERS: dict[str, tuple[str, ...]] = {
+    "first_name": ("Alex", "Sam", "Maria", "Chen", "Amir", "Lena", "Tom", "Priti", "Jonas", "Ana"),
+    "last_name": ("Miller", "Garcia", "Okafor", "Novak", "Kim", "Silva", "Berg", "Haddad"),
+    "city": ("Lisbon", "Toronto", "Osaka", "Denver", "Leeds", "Porto Alegre", "Nairobi", "Utrecht"),
+    "country": ("Canada", "Portugal", "Japan", "Kenya", "Norway", "Chile", "New Zealand", "Poland"),
+    "nationality": ("Portuguese", "Japanese", "Kenyan", "Norwegian", "Chilean", "Polish", "Canadian"),
+    "nation_woman": ("a Portuguese woman", "a Japanese woman", "a Chilean woman"),
+    "nation_plural": ("Norwegians", "Kenyans", "Canadians"),
+    "street_name": ("Maple", "Harbour", "Station", "Elm", "Mill", "Garden"),
+    "building_number": ("12", "48", "305", "7", "1190"),
+    "secondary_address": ("Apt. 4", "Suite 210", "Unit 3B", "Floor 2"),
+    "postcode": ("10115", "3511", "LS1 4DY", "M5V 2T6"),
+    "zipcode": ("80202", "02139", "60614", "94107"),
+    "state_abbr": ("CO", "MA", "IL", "CA"),
+    "organization": ("Northwind Traders", "Contoso Ltd", "Blue Harbor Bank", "Fabrikam Labs", "Riverside Clinic"),
+    "job": ("accountant", "software developer", "nurse", "project manager", "teacher"),
+    "credit_card_number": ("4111 1111 1111 1111", "5500 0000 0000 0004", "ending in 4821"),
+    "phone_number": ("555-0142", "+1 555 0199", "(555) 010-7788"),
+    "email": ("name@example.com", "support@example.org", "j.doe@example.net"),
+    "iban": ("GB82 WEST 1234 5698 7654 32", "DE89 3704 0044 0532 0130 00"),
+    "ssn": ("000-12-3456",),
+    "us_driver_license": ("D1234567",),
+    "ip_address": ("192.0.2.10", "198.51.100.7"),
+    "url": ("https://example.com/photos", "https://example.org/share/abc"),
+    "age": ("34", "52", "27", "61"),
+    "year": ("1998", "2004", "2012", "2019"),
+    "date_time": ("March 3, 2021", "last Tuesday at 10 am", "12 May 2019"),
+    "date_of_birth": ("4 April 1985", "June 12, 1990"),
+    "day_of_week": ("Monday", "Thursday", "Saturday"),
+    "prefix": ("Mr.", "Ms.", "Dr."),
+    "prefix_male": ("Mr.", "Dr."),
+    "prefix_female": ("Ms.", "Mrs.", "Dr."),
+}
+_ALIASES = {
+    "person": ("first_name", "last_name"), "name": ("first_name", "last_name"),
+    "name_male": ("first_name", "last_name"), "name_female": ("first_name", "last_name"),
+    "first_name_male": ("first_name",), "first_name_female": ("first_name",), "first_name_nonbinary": ("first_name",),
+    "last_name_male": ("last_name",), "last_name_female": ("last_name",),
+    "address": ("building_number", "street_name", "city"),
+}
+_PLACEHOLDER = re.compile(r"\{\{?(\w+)\}?\}")
+
+
+def fill_template(template: str, rnd: random.Random) -> str | None:
+    """Replace ``{{placeholder}}`` slots with neutral fillers; None if a slot is unknown."""
+    out, pos = [], 0
+    for m in _PLACEHOLDER.finditer(template):
+        key = m.group(1)
+        parts = _ALIASES.get(key, (key,))
+        if any(p not in PRESIDIO_FILLERS for p in parts):
+            return None
+        vals = [rnd.choice(PRESIDIO_FILLERS[p]) for p in parts]
+        if key == "address":
+            vals = [f"{vals[0]} {vals[1]} Street,", vals[2]]
+        out += [template[pos : m.start()], " ".join(vals)]
+        pos = m.end()
+    out.append(template[pos:])
+    return "".join(out).replace("\\n", "\n").replace("\\,", ",").strip()
+
+
+def presidio_templates(data_dir: Path, seed: int, fills: int = 3) -> list[Row]:
+    """``fills`` filled copies of every (non-rough) template; split by template so copies stay together."""
+    rnd = random.Random(seed)
+    rows = []
+    for line in (data_dir / "presidio-synth-pii" / "templates.txt").read_text(encoding="utf-8").splitlines():
+        tmpl = line.strip()
+        if not tmpl or rough(_PLACEHOLDER.sub(" ", tmpl)):
+            continue
+        split = hash_split("presidio:" + tmpl)
+        for _ in range(fills):
+            t = fill_template(tmpl, rnd)
+            if t:
+                rows.append(Row(t, 0, "presidio_templates", split))
+    return dedupe(rows)
+
+
+def _spans_texts(path: Path) -> list[str]:
+    import json
+
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line)["text"] for line in f if line.strip()]
+
+
+def sec_filings(data_dir: Path, min_tokens: int = 6) -> list[Row]:
+    """Sentences of loan / security agreements (CC BY 3.0), both files; fragments under ``min_tokens`` dropped."""
+    base = data_dir / "sec-filings-ner"
+    rows = []
+    for name in ("FIN5.spans.jsonl", "FIN3.spans.jsonl"):
+        for t in _spans_texts(base / name):
+            t = " ".join(t.split())
+            if len(t.split()) >= min_tokens and not rough(t):
+                rows.append(Row(t, 0, "sec_filings", hash_split(t)))
+    return dedupe(rows)
+
+
+def wnut17(data_dir: Path) -> list[Row]:
+    """WNUT17 train split (CC BY 4.0) as everyday-post negatives; rows with rough words are dropped."""
+    rows = []
+    for t in _spans_texts(data_dir / "wnut17" / "wnut17train.spans.jsonl"):
+        t = _clean_tweet(t)
+        if len(t.split()) >= 4 and not rough(t):
+            rows.append(Row(t, 0, "wnut17", hash_split(t)))
+    return dedupe(rows)
+
+
+def own_assistant_neutral() -> list[Row]:
+    """Hand-written assistant prompts and answers (own_neutral_text.py); a pair is split by its prompt."""
+    from .own_neutral_text import OWN_ASSISTANT_PAIRS
+
+    rows = []
+    for prompt, answer in OWN_ASSISTANT_PAIRS:
+        split = hash_split("own_assistant:" + prompt)
+        rows += [Row(prompt, 0, "own_assistant_neutral", split), Row(answer, 0, "own_assistant_neutral", split)]
+    return dedupe(rows)
+
+
+NEUTRAL_SOURCES = ("presidio_templates", "sec_filings", "wnut17", "own_assistant_neutral")
+
+
+# ---------------------------------------------------------------- toxic / neutral texts inside neutral formal context
+def mix_in_context(
+    rows: list[Row], seed: int, n_pos: int = 1500, n_neg: int = 1500, context_sources: tuple[str, ...] = (
+        "sec_filings", "presidio_templates", "own_assistant_neutral",
+    ), min_words: int = 40, max_words: int = 150,
+) -> list[Row]:
+    """Rows of the pool placed inside 40-150 words of neutral formal / assistant text of the SAME split.
+
+    The formal negatives above teach "formal register -> clean"; a mean-pooled window that holds an insult
+    plus a paragraph of business text then scores low (a toxic tail in a long message is missed). These rows
+    keep the label of the inserted text: toxic rows in context -> 1 (``mix_toxic_in_context``), clean rows of
+    the other sources in the same contexts -> 0 (``mix_clean_in_context``), so neither length nor context alone
+    carries the label. Texts stay under one 254-token window.
+    """
+    rnd = random.Random(seed + 7)
+    ctx: dict[str, list[str]] = {}
+    for r in rows:
+        if r.source in context_sources:
+            ctx.setdefault(r.split, []).append(r.text.replace("\n", " "))
+    pos = [r for r in rows if r.label == 1 and r.split in ctx and len(r.text.split()) <= 60]
+    neg = [r for r in rows if r.label == 0 and r.split in ctx and r.source not in context_sources
+           and r.source not in NEUTRAL_SOURCES and len(r.text.split()) <= 60]
+    out = []
+    for items, n, src in ((pos, n_pos, "mix_toxic_in_context"), (neg, n_neg, "mix_clean_in_context")):
+        for r in rnd.sample(items, min(n, len(items))):
+            target, parts = rnd.randint(min_words, max_words), []
+            while sum(len(p.split()) for p in parts) < target:
+                parts.append(rnd.choice(ctx[r.split]))
+            where = rnd.choice(("end", "end", "start", "middle"))
+            at = {"end": len(parts), "start": 0, "middle": len(parts) // 2}[where]
+            parts.insert(at, r.text)
+            out.append(Row(" ".join(parts), r.label, src, r.split))
+    return dedupe(out)

@@ -148,8 +148,12 @@ def load_pools(data_dir: Path, seed: int, cap_n: int | None) -> tuple[list[D.Row
     tg = D.toxigen(data_dir)
     sg = D.seegull(data_dir, seed)
     own = D.own_identity_mentions(seed)
-    tox = [r for rows in (dav_t, ts_t, ca_t, tg, own) for r in D.cap(rows, cap_n, seed)]
-    bias = [r for rows in (dav_b, ts_b, ca_b, tg, sg, own) for r in D.cap(rows, cap_n, seed)]
+    neutral = [
+        D.presidio_templates(data_dir, seed), D.sec_filings(data_dir), D.wnut17(data_dir), D.own_assistant_neutral(),
+    ]  # label 0 for both heads (formal / assistant register)
+    tox = [r for rows in (dav_t, ts_t, ca_t, tg, own, *neutral) for r in D.cap(rows, cap_n, seed)]
+    tox += D.cap(D.mix_in_context(tox, seed), cap_n, seed)  # toxic / clean texts inside formal context
+    bias = [r for rows in (dav_b, ts_b, ca_b, tg, sg, own, *neutral) for r in D.cap(rows, cap_n, seed)]
     return tox, bias
 
 
@@ -224,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "max_per_source": args.max_per_source,
         "split_rule": "sha1(lowercased whitespace-normalised text) % 100: <80 train, 80-89 dev, 90-99 test; "
-        "convabuse uses its train/valid/test files; seegull splits by identity",
+        "convabuse uses its train/valid/test files; seegull splits by identity; presidio_templates by template; "
+        "own_assistant_neutral by prompt (a prompt and its answer stay together)",
         "heads": head_meta,
     }
     thr = heads.thresholds()
@@ -269,6 +274,19 @@ def main(argv: list[str] | None = None) -> int:
         }
     fpr_block["toxicity"]["template_auc_toxic_vs_nontoxic"] = binary_metrics(ty, tp[:, idx["toxicity"]], thr["toxicity"]).get("auc")
     metrics["identity_templates"] = fpr_block
+
+    # false-positive rate on the held-out (test split) rows of the neutral formal / assistant-register sources
+    neutral_block: dict = {"sources": list(D.NEUTRAL_SOURCES), "split": "test (hash split; own pairs by prompt)"}
+    for name in labels:
+        j = idx[name]
+        te = [r for r in pools[name] if r.split == "test" and r.source in D.NEUTRAL_SOURCES]
+        p = cache.max_score(heads, [r.text for r in te])[:, j] >= thr[name]
+        block = {"all": {"n": len(te), "fpr": round(float(p.mean()), 4)}}
+        for src in D.NEUTRAL_SOURCES:
+            sel = np.array([r.source == src for r in te])
+            block[src] = {"n": int(sel.sum()), "fpr": round(float(p[sel].mean()), 4)}
+        neutral_block[name] = block
+    metrics["neutral_heldout"] = neutral_block
 
     total_s = time.time() - t_start
     metrics["run"] = {

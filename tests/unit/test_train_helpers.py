@@ -88,3 +88,39 @@ def test_chunk_cache_round_trip_and_max_score(tmp_path) -> None:
     heads = LogisticHeads(w, np.zeros(1), ["x"])
     s = again.max_score(heads, texts)[:, 0]
     assert s[1] > 0.99 and s[0] == 0.5
+
+
+def test_fill_template_uses_own_fillers_and_rejects_unknown_slots() -> None:
+    import random
+
+    rnd = random.Random(0)
+    t = D.fill_template("Send it to {{address}} for {{person}}, card {{credit_card_number}}", rnd)
+    assert t is not None and "{" not in t and "}" not in t
+    assert any(c in t for c in D.PRESIDIO_FILLERS["city"])
+    assert any(n in t for n in D.PRESIDIO_FILLERS["first_name"])
+    assert D.fill_template("Line one\\nline two {street_name}", rnd).startswith("Line one\nline two ")
+    assert D.fill_template("My {{unknown_slot}} is here", rnd) is None
+
+
+def test_rough_filter_catches_profanity_but_not_plain_text() -> None:
+    assert D.rough("what the fuck is this") and D.rough("I hate mondays") and D.rough("a bigass spider")
+    assert not D.rough("The Company consents to such assignment.")
+    assert not D.rough("Can I change the delivery date of my parcel?")
+
+
+def test_own_assistant_pairs_split_together_and_stay_out_of_samples() -> None:
+    from classifiers.own_neutral_text import OWN_ASSISTANT_PAIRS
+
+    rows = D.own_assistant_neutral()
+    assert rows and all(r.label == 0 and r.source == "own_assistant_neutral" for r in rows)
+    split_of = {r.text: r.split for r in rows}
+    for prompt, answer in OWN_ASSISTANT_PAIRS:
+        assert split_of[prompt] == split_of[answer]
+    assert {r.split for r in rows} == {"train", "dev", "test"}
+    # the demo / evaluation traffic (samples/) must stay unseen: no sentence of ours is one of its templates
+    import re
+    from pathlib import Path
+
+    src = (Path(__file__).resolve().parents[2] / "samples" / "make_traffic.py").read_text(encoding="utf-8")
+    sample_strings = {D.norm(s) for s in re.findall(r'"([^"\n]{20,})"', src)}
+    assert not sample_strings & {D.norm(r.text) for r in rows}
