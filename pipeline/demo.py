@@ -164,15 +164,15 @@ def summary(es, cfg: Config, produced: int, inbox: Inbox) -> str:
     indexed = _count(es, ix.verdicts_index)
     dead = _count(es, ix.dead_letters_index)
     aggs = es.search(index=ix.verdicts_index, size=0, aggs={
-        "violations": {"terms": {"field": "violations", "size": 10}},
-        "pii": {"terms": {"field": "pii.type", "size": 30}},
-        "apps": {"terms": {"field": "app", "size": 10}},
+        "violations": {"terms": {"field": "guardstream.violations", "size": 10}},
+        "pii": {"terms": {"field": "guardstream.pii.type", "size": 30}},
+        "apps": {"terms": {"field": "service.name", "size": 10}},
     })["aggregations"]
     reasons = es.search(index=ix.dead_letters_index, size=0,
-                        aggs={"r": {"terms": {"field": "reason", "size": 10}}})["aggregations"]["r"]
-    example = es.search(index=ix.verdicts_index, size=1, query={"exists": {"field": "pii.type"}},
-                        source=["event_id", "text"])["hits"]["hits"]
-    alerts = es.search(index=ix.alerts_index, size=20, sort=[{"window_start": "asc"}])["hits"]["hits"]
+                        aggs={"r": {"terms": {"field": "error.type", "size": 10}}})["aggregations"]["r"]
+    example = es.search(index=ix.verdicts_index, size=1, query={"exists": {"field": "guardstream.pii.type"}},
+                        source=["event.id", "message"])["hits"]["hits"]
+    alerts = es.search(index=ix.alerts_index, size=20, sort=[{"guardstream.alert.window_start": "asc"}])["hits"]["hits"]
     received = inbox.requests()
     lines = ["", "GuardStream demo summary", "=" * 24,
              f"events produced      {produced}",
@@ -184,10 +184,10 @@ def summary(es, cfg: Config, produced: int, inbox: Inbox) -> str:
              f"PII entities masked  {_buckets(aggs['pii'])}"]
     if example:
         src = example[0]["_source"]
-        lines.append(f"  e.g. {src['event_id']}: {src.get('text', '')[:140]!r}")
+        lines.append(f"  e.g. {src['event']['id']}: {src.get('message', '')[:140]!r}")
     lines.append(f"alerts fired         {len(alerts)}")
     for hit in alerts:
-        a = hit["_source"]
+        a = hit["_source"]["guardstream"]["alert"]
         outcome = ", ".join(f"{d['notifier']} {d['outcome']}" for d in a.get("deliveries", []))
         lines.append(f"  {a['window_start'][11:16]}Z {a['summary'][:90]}  [{outcome}]")
     by_path = {}
@@ -196,7 +196,7 @@ def summary(es, cfg: Config, produced: int, inbox: Inbox) -> str:
     lines.append(f"received by the local stand-in inbox: {by_path or 'nothing'}")
     es_url = ix.hosts[0]
     lines += ["", "query it yourself (with --keep-running):",
-              f"  curl -s '{es_url}/{ix.verdicts_index}/_search?q=violations:toxicity&size=3'",
+              f"  curl -s '{es_url}/{ix.verdicts_index}/_search?q=guardstream.violations:toxicity&size=3'",
               f"  curl -s '{es_url}/{ix.dead_letters_index}/_search?size=3'",
               f"  curl -s '{es_url}/{ix.alerts_index}/_search'"]
     return "\n".join(lines)

@@ -20,7 +20,8 @@ from schemas.config import ElasticsearchConfig
 log = logging.getLogger(__name__)
 
 #: Template file in schemas/elasticsearch → the config attribute naming its index.
-TEMPLATES = {"verdicts": "verdicts_index", "dead-letters": "dead_letters_index", "alerts": "alerts_index"}
+TEMPLATES = {"verdicts": "verdicts_index", "dead-letters": "dead_letters_index", "alerts": "alerts_index",
+             "rates": "rates_index"}
 
 #: Per-item statuses worth retrying; everything else in 4xx is the document's fault.
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}

@@ -37,6 +37,7 @@ class ElasticsearchConfig(_Strict):
     verdicts_index: str = "guardstream-verdicts"
     dead_letters_index: str = "guardstream-dead-letters"
     alerts_index: str = "guardstream-alerts"
+    rates_index: str = "guardstream-rates"
     bulk_max_docs: int = Field(default=500, ge=1)
     request_timeout_s: float = Field(default=30.0, gt=0)
 

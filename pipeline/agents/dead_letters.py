@@ -4,10 +4,12 @@ The document id is the dead letter's own position in the DLQ topic, so replays o
 """
 from __future__ import annotations
 
-import json
 import logging
 
 import faust
+
+from schemas.documents import dead_letter_document
+from schemas.event import DeadLetter
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +24,13 @@ def register(app: faust.App, rt) -> None:
             docs = []
             for ev in batch:
                 msg = ev.message
-                docs.append((f"{msg.topic}-{msg.partition}-{msg.offset}", json.loads(ev.value)))
+                try:
+                    letter = DeadLetter.model_validate_json(ev.value)
+                except (TypeError, ValueError):
+                    log.error("record %s:%d@%d on the DLQ is not a dead letter; skipped", msg.topic,
+                              msg.partition, msg.offset)
+                    continue
+                docs.append((f"{msg.topic}-{msg.partition}-{msg.offset}", dead_letter_document(letter)))
             failures = await rt.writer.write(es.dead_letters_index, docs)
             for failure in failures:
                 # Our own records; a refusal here is a template bug, so say it loudly.

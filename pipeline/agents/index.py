@@ -1,12 +1,13 @@
 """Agent ``index``: verdicts into Elasticsearch with ``_id = event_id``; refused documents dead-lettered."""
 from __future__ import annotations
 
-import json
 import logging
 
 import faust
 
 from pipeline.decode import Rejection
+from schemas.documents import verdict_document
+from schemas.event import Verdict
 
 log = logging.getLogger(__name__)
 
@@ -21,14 +22,13 @@ def register(app: faust.App, rt) -> None:
             docs, by_id = [], {}
             for ev in batch:
                 try:
-                    doc = json.loads(ev.value)
-                    doc_id = doc["event_id"]
-                except (TypeError, ValueError, KeyError):
+                    verdict = Verdict.model_validate_json(ev.value)
+                except (TypeError, ValueError):
                     # Only our classify agent should write here; anything else is dead-lettered.
-                    await (await rt.send_dead_letter(ev, Rejection("malformed_json", "not a verdict document")))
+                    await (await rt.send_dead_letter(ev, Rejection("malformed_json", "not a verdict")))
                     continue
-                docs.append((doc_id, doc))
-                by_id[doc_id] = ev
+                docs.append((verdict.event_id, verdict_document(verdict)))
+                by_id[verdict.event_id] = ev
             # Returns only when every doc is stored or refused for good (retries back off inside).
             failures = await rt.writer.write(es.verdicts_index, docs)
             for failure in failures:

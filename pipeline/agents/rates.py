@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import datetime
 
 import faust
 
 from alerts.model import Alert
 from alerts.spike import SpikeRule
 from alerts.windows import WindowCounter
+from schemas.documents import alert_document, rate_document
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +78,16 @@ async def _judge_closed(rt, windows: WindowCounter, rule: SpikeRule) -> None:
     closed = windows.close_ready()
     if closed:
         log.info("closed %d window rows up to %s", len(closed), closed[-1].window_end.isoformat())
+    docs = []
     for stats in closed:
+        baseline = rule.baseline(stats.app, stats.model, stats.category)  # before this window joins it
         alert = rule.observe(stats)
+        docs.append((f"{stats.app}|{stats.model}|{stats.category}|{stats.window_start.isoformat()}",
+                     rate_document(stats, baseline=baseline)))
         if alert is not None:
             await _deliver(rt, alert)
+    if docs:
+        await rt.writer.write(rt.config.elasticsearch.rates_index, docs)
 
 
 async def _deliver(rt, alert: Alert) -> None:
@@ -94,8 +101,5 @@ async def _deliver(rt, alert: Alert) -> None:
                            "detail": result.detail[:300]})
         if not result.delivered:
             log.error("alert %s not delivered by %s: %s", alert.fingerprint, notifier.name, result.detail)
-    doc = alert.model_dump(mode="json")
-    doc["@timestamp"] = datetime.now(timezone.utc).isoformat()
-    doc["deliveries"] = deliveries
     doc_id = f"{alert.fingerprint}-{int(alert.window_start.timestamp())}"
-    await rt.writer.write(rt.config.elasticsearch.alerts_index, [(doc_id, doc)])
+    await rt.writer.write(rt.config.elasticsearch.alerts_index, [(doc_id, alert_document(alert, deliveries))])

@@ -62,24 +62,28 @@ def test_verdicts_are_indexed_with_scores_and_masked_text(es, produced, worker_c
     index = worker_config[0].elasticsearch.verdicts_index
     docs = {i: wait_until(lambda i=i: _get(es, index, i), what=f"verdict {i}")
             for i in ("it-clean", "it-toxic", "it-pii", "it-tool")}
-    for doc in docs.values():
-        assert set(doc["scores"]) == {"toxicity", "bias", "pii"}
-        assert all(0.0 <= v <= 1.0 for v in doc["scores"].values())
-        assert doc["classifier"]["name"] and doc["classifier"]["revision"]
-    assert "toxicity" in docs["it-toxic"]["violations"]
-    assert docs["it-toxic"]["scores"]["toxicity"] > docs["it-clean"]["scores"]["toxicity"]
-    assert docs["it-clean"]["violations"] == []
+    gs = {i: d["guardstream"] for i, d in docs.items()}
+    for doc_id, doc in docs.items():
+        assert doc["event"]["id"] == doc_id and doc["service"]["name"] == "it-app"
+        assert doc["gen_ai"]["request"]["model"] == "it-model"
+        assert set(gs[doc_id]["scores"]) == {"toxicity", "bias", "pii"}
+        assert all(0.0 <= v <= 1.0 for v in gs[doc_id]["scores"].values())
+        assert gs[doc_id]["classifier"]["name"] and gs[doc_id]["classifier"]["revision"]
+    assert "toxicity" in gs["it-toxic"]["violations"]
+    assert gs["it-toxic"]["scores"]["toxicity"] > gs["it-clean"]["scores"]["toxicity"]
+    assert gs["it-clean"]["violations"] == [] and gs["it-clean"]["violated"] is False
 
     pii_doc = docs["it-pii"]
     for planted in (EMAIL, CARD, SSN):
-        assert planted not in pii_doc["text"]
-    assert {"EMAIL", "CREDIT_CARD", "US_SSN"} <= {e["type"] for e in pii_doc["pii"]}
-    assert "<EMAIL>" in pii_doc["text"] and "pii" in pii_doc["violations"]
+        assert planted not in pii_doc["message"]
+    assert {"EMAIL", "CREDIT_CARD", "US_SSN"} <= {e["type"] for e in gs["it-pii"]["pii"]}
+    assert "<EMAIL>" in pii_doc["message"] and "pii" in gs["it-pii"]["violations"]
 
     tool_doc = docs["it-tool"]
-    assert tool_doc["tool"]["arguments"]["customer"]["email"] != EMAIL
-    assert tool_doc["tool"]["arguments"]["note"] == "call back"
-    assert [e["field"] for e in tool_doc["pii"]] == ["tool.arguments.customer.email"]
+    arguments = tool_doc["gen_ai"]["tool"]["call"]["arguments"]
+    assert tool_doc["gen_ai"]["tool"]["name"] == "create_ticket"
+    assert arguments["customer"]["email"] != EMAIL and arguments["note"] == "call back"
+    assert [e["field"] for e in gs["it-tool"]["pii"]] == ["tool.arguments.customer.email"]
 
 
 def test_bad_records_are_dead_lettered_with_reasons_and_no_pii(es, produced, worker_config):
@@ -92,11 +96,11 @@ def test_bad_records_are_dead_lettered_with_reasons_and_no_pii(es, produced, wor
         return [h["_source"] for h in hits] if len(hits) >= 3 else None
 
     indexed = wait_until(letters, what="3 dead letters in Elasticsearch")
-    assert sorted(d["reason"] for d in indexed) == ["malformed_json", "oversize", "schema_violation"]
-    by_reason = {d["reason"]: d for d in indexed}
-    assert by_reason["schema_violation"]["event_id"] == "it-bad-kind"
-    assert "kind" in by_reason["schema_violation"]["detail"]
-    assert by_reason["oversize"]["payload_bytes"] == cfg.worker.max_event_bytes + 1
+    assert sorted(d["error"]["type"] for d in indexed) == ["malformed_json", "oversize", "schema_violation"]
+    by_reason = {d["error"]["type"]: d for d in indexed}
+    assert by_reason["schema_violation"]["event"]["id"] == "it-bad-kind"
+    assert "kind" in by_reason["schema_violation"]["error"]["message"]
+    assert by_reason["oversize"]["guardstream"]["payload"]["bytes"] == cfg.worker.max_event_bytes + 1
 
     # The DLQ topic itself, read with a plain kafka-python consumer.
     consumer = KafkaConsumer(cfg.kafka.topics.dlq, bootstrap_servers=cfg.kafka.bootstrap_servers,
@@ -114,13 +118,13 @@ def test_reproducing_the_same_events_does_not_duplicate(es, produced, worker_con
     index = cfg.elasticsearch.verdicts_index
     wait_until(lambda: _get(es, index, "it-tool"), what="first pass indexed")
     es.indices.refresh(index=index)
-    before = es.count(index=index, query={"prefix": {"event_id": "it-"}})["count"]
+    before = es.count(index=index, query={"prefix": {"event.id": "it-"}})["count"]
     version = es.get(index=index, id="it-pii")["_version"]
     produce_lines(iter(produced[:4]), cfg.kafka)
     wait_until(lambda: es.get(index=index, id="it-tool")["_version"] > version
                and es.get(index=index, id="it-pii")["_version"] > version, what="replay processed")
     es.indices.refresh(index=index)
-    assert es.count(index=index, query={"prefix": {"event_id": "it-"}})["count"] == before == 4
+    assert es.count(index=index, query={"prefix": {"event.id": "it-"}})["count"] == before == 4
 
 
 def test_a_violation_spike_pages_slack_and_pagerduty_once(es, worker, worker_config, inbox):
@@ -163,12 +167,29 @@ def test_a_violation_spike_pages_slack_and_pagerduty_once(es, worker, worker_con
     index = cfg.elasticsearch.alerts_index
     es.indices.refresh(index=index)
     hits = es.search(index=index, query={"bool": {"filter": [
-        {"term": {"app": "spiky-app"}}, {"term": {"category": "toxicity"}}]}})["hits"]["hits"]
+        {"term": {"service.name": "spiky-app"}}, {"term": {"guardstream.category": "toxicity"}}]}})["hits"]["hits"]
     assert len(hits) == 1
-    alert = hits[0]["_source"]
+    alert = hits[0]["_source"]["guardstream"]["alert"]
     assert alert["fingerprint"] == page["dedup_key"]
     # The burst minute, not a quiet one: the quiet minutes built the baseline.
     assert alert["window_start"].startswith((start + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M"))
     assert alert["violations"] >= 4
     assert {d["notifier"]: d["outcome"] for d in alert["deliveries"]} == {
         "slack": "delivered", "pagerduty": "delivered"}
+
+
+def test_closed_windows_are_indexed_as_rates(es, worker_config):
+    """Runs after the spike test: its quiet minutes and the burst are charted as rates."""
+    index = worker_config[0].elasticsearch.rates_index
+
+    def toxicity_rates():
+        es.indices.refresh(index=index)
+        hits = es.search(index=index, size=20, sort=[{"@timestamp": "asc"}], query={"bool": {"filter": [
+            {"term": {"service.name": "spiky-app"}}, {"term": {"guardstream.category": "toxicity"}}]}})
+        rows = [h["_source"]["guardstream"]["rate"] for h in hits["hits"]["hits"]]
+        return rows if len(rows) >= 6 else None
+
+    rows = wait_until(toxicity_rates, what="six closed toxicity windows for spiky-app")
+    assert [r["events"] for r in rows[:6]] == [6, 6, 6, 6, 6, 6]
+    assert rows[5]["violations"] >= 4 and rows[5]["rate"] == rows[5]["violations"] / 6
+    assert all(r["window_s"] == 60 for r in rows)

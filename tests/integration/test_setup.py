@@ -18,7 +18,8 @@ def test_setup_is_idempotent_and_documents_must_match_the_mapping(stack):
                   "topics": {"events": "setup.events", "verdicts": "setup.verdicts", "dlq": "setup.dlq",
                              "partitions": 3}},
         "elasticsearch": {"hosts": [state.elasticsearch_url], "verdicts_index": "setup-verdicts",
-                          "dead_letters_index": "setup-dead", "alerts_index": "setup-alerts"},
+                          "dead_letters_index": "setup-dead", "alerts_index": "setup-alerts",
+                          "rates_index": "setup-rates"},
     })
     assert sorted(ensure_topics(cfg.kafka)) == ["setup.dlq", "setup.events", "setup.verdicts"]
     assert ensure_topics(cfg.kafka) == []
@@ -28,11 +29,12 @@ def test_setup_is_idempotent_and_documents_must_match_the_mapping(stack):
 
     es = sync_client(cfg.elasticsearch)
     first = setup_indices(es, cfg.elasticsearch)
-    assert "index setup-verdicts" in first and "template setup-verdicts v1" in first
+    for index in ("setup-verdicts", "setup-dead", "setup-alerts", "setup-rates"):
+        assert f"index {index}" in first and any(c.startswith(f"template {index} v") for c in first)
     assert setup_indices(es, cfg.elasticsearch) == []
 
     # The verdict mapping is strict: a stray field is refused instead of growing the mapping.
     refused = es.options(ignore_status=400).index(index="setup-verdicts", id="x", document={"surprise": 1})
     assert refused["error"]["type"] == "strict_dynamic_mapping_exception"
-    ok = es.index(index="setup-verdicts", id="y", document={"event_id": "y", "labels": {"any.key": "v"}})
+    ok = es.index(index="setup-verdicts", id="y", document={"event": {"id": "y"}, "labels": {"any.key": "v"}})
     assert ok["result"] == "created"
