@@ -2,6 +2,10 @@
 
 Standard library only (urllib), so a notifier works from sync code; the async worker calls
 ``send`` in a thread. ``send`` never raises for delivery problems: it reports them.
+
+``send`` takes a lifecycle ``Notification`` (a trigger or a resolve for one group of alerts) or, as
+before, a single spike-rule ``Alert``, which is sent as a one-alert trigger. Triggers and resolves go
+through the same retries.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, ClassVar, Literal
 
 from alerts.model import Alert
+from alerts.notification import Notification, as_notification
 from schemas.config import AlertsConfig
 
 Outcome = Literal["delivered", "retryable", "permanent"]
@@ -54,8 +59,8 @@ class Notifier(ABC):
         """Build the notifier from the alerts config; None when its section is not configured."""
 
     @abstractmethod
-    def send(self, alert: Alert) -> DeliveryResult:
-        """Deliver one alert and say whether it was delivered, is worth retrying, or never will be."""
+    def send(self, alert: Alert | Notification) -> DeliveryResult:
+        """Deliver one alert or notification; say whether it was delivered, is worth retrying, or never will be."""
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -108,20 +113,25 @@ class HttpNotifier(Notifier):
         self._opener = urllib.request.build_opener(_NoRedirect())
 
     @abstractmethod
-    def payload(self, alert: Alert) -> dict[str, Any]:
-        """The JSON body for one alert."""
+    def payload(self, notification: Notification) -> dict[str, Any]:
+        """The JSON body for one notification (trigger or resolve)."""
+
+    def headers(self, body: bytes) -> dict[str, str]:
+        """Extra request headers for one body (e.g. a signature); none by default."""
+        return {}
 
     @abstractmethod
     def accepted(self, status: int, body: str) -> bool:
         """Whether a 2xx answer is the receiver's documented success."""
 
-    def send(self, alert: Alert) -> DeliveryResult:
+    def send(self, alert: Alert | Notification) -> DeliveryResult:
         """POST the alert, retrying what is worth retrying, at most ``max_attempts`` times."""
-        data = json.dumps(self.payload(alert)).encode("utf-8")
+        data = json.dumps(self.payload(as_notification(alert))).encode("utf-8")
+        extra = self.headers(data)  # the same bytes on every attempt, so one signature serves all
         attempt = 0
         while True:
             attempt += 1
-            result, retry_after = self._post_once(data)
+            result, retry_after = self._post_once(data, extra)
             result = replace(result, attempts=attempt, notifier=self.name)
             if result.outcome != "retryable" or attempt >= self.max_attempts:
                 return replace(result, retry_after=retry_after)  # None unless retryable
@@ -133,10 +143,10 @@ class HttpNotifier(Notifier):
                 delay = min(self.max_backoff_s, self.backoff_s * 2 ** (attempt - 1))
             self._sleep(delay)
 
-    def _post_once(self, data: bytes) -> tuple[DeliveryResult, float | None]:
+    def _post_once(self, data: bytes, extra: dict[str, str] | None = None) -> tuple[DeliveryResult, float | None]:
         request = urllib.request.Request(
             self.url, data=data, method="POST",
-            headers={"Content-Type": "application/json", "User-Agent": USER_AGENT},
+            headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **(extra or {})},
         )
         try:
             with self._opener.open(request, timeout=self.timeout_s) as response:
