@@ -16,8 +16,13 @@ import faust
 from alerts.notifiers import build_notifiers
 from alerts.notifiers.base import Notifier
 from classifiers.pii import PiiDetector, mask_untrusted
+from pipeline.adapters import adapters_for
+from pipeline.adapters.base import Adapter
 from pipeline.decode import Rejection, dead_letter
 from pipeline.elastic import BulkWriter, async_client
+from pipeline.health import register_views
+from pipeline.kafka_io import faust_credentials
+from pipeline.metrics import KafkaRecordSensor, Metrics
 from pipeline.verdicts import VerdictEngine
 from schemas.config import Config
 from schemas.event import DeadLetterSource
@@ -28,7 +33,7 @@ T = TypeVar("T")
 
 @dataclass
 class Topics:
-    events: faust.TopicT
+    events: faust.TopicT  # every input topic (kafka.inputs), whatever its format
     verdicts: faust.TopicT
     dlq: faust.TopicT
 
@@ -44,6 +49,9 @@ class Runtime:
     pii_for_untrusted: PiiDetector
     executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "classify"))
     io_executor: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2, "notify"))
+    metrics: Metrics = field(default_factory=Metrics)
+    #: Input topic -> the adapter for its format (kafka.inputs).
+    adapters: dict[str, Adapter] = field(default_factory=dict)
     _writer: BulkWriter | None = None
     _loaded: asyncio.Lock = field(default_factory=asyncio.Lock)
     _is_loaded: bool = False
@@ -53,8 +61,13 @@ class Runtime:
         # Created lazily so the aiohttp session binds to the worker's running loop.
         if self._writer is None:
             self._writer = BulkWriter(async_client(self.config.elasticsearch),
-                                      chunk_size=self.config.elasticsearch.bulk_max_docs)
+                                      chunk_size=self.config.elasticsearch.bulk_max_docs, metrics=self.metrics)
         return self._writer
+
+    @property
+    def model_loaded(self) -> bool:
+        """Whether the classifiers are loaded (``/readyz`` waits for it)."""
+        return self._is_loaded
 
     def mask(self, text: str) -> str:
         """Mask PII in text we do not trust (rejected payloads, error details)."""
@@ -81,6 +94,7 @@ class Runtime:
         source = DeadLetterSource(topic=msg.topic, partition=msg.partition, offset=msg.offset)
         letter = dead_letter(ev.value, rejection, source, self.mask)
         log.warning("dead-lettered %s:%d@%d: %s", msg.topic, msg.partition, msg.offset, rejection.reason)
+        self.metrics.dead_lettered(rejection.reason)
         return await self.topics.dlq.send(key=ev.key, value=letter.model_dump_json().encode())
 
     async def run_model(self, fn: Callable[..., T], *args: Any) -> T:
@@ -106,17 +120,27 @@ def create_app(config: Config, *, engine: VerdictEngine | None = None,
         topic_partitions=kafka.topics.partitions,
         consumer_auto_offset_reset="earliest",
         processing_guarantee="at_least_once",
+        broker_credentials=faust_credentials(kafka),
         web_enabled=worker.web_port > 0,
         web_port=worker.web_port or 6066,
-        web_host="127.0.0.1",
+        # Faust binds to web_bind (default: every interface); 127.0.0.1 locally, 0.0.0.0 in a pod.
+        web_bind=worker.web_host,
+        web_host=worker.web_host,
+        # No tables are routed between workers; these endpoints would only expose internals.
+        web_router_enabled=False,
+        web_tables_enabled=False,
         datadir=str(worker.data_dir),
-        # Batches are classified in a thread; a slow batch must not be mistaken for a dead worker.
-        broker_session_timeout=60.0,
+        # The model runs in a thread, so heartbeats keep flowing during a batch; a short session timeout
+        # lets the group reassign a killed worker's partitions quickly.
+        broker_session_timeout=15.0,
         broker_heartbeat_interval=3.0,
+        # How long a rebalance waits for members to rejoin; a SIGKILLed member never does, so this is
+        # the pause before a restarted worker gets its partitions back (Faust's default is 60 s).
+        broker_rebalance_timeout=20.0,
     )
     topic_args = {"key_type": bytes, "value_type": bytes, "partitions": kafka.topics.partitions}
     topics = Topics(
-        events=app.topic(kafka.topics.events, **topic_args),
+        events=app.topic(*[source.topic for source in kafka.inputs], **topic_args),
         verdicts=app.topic(kafka.topics.verdicts, **topic_args),
         dlq=app.topic(kafka.topics.dlq, **topic_args),
     )
@@ -126,15 +150,20 @@ def create_app(config: Config, *, engine: VerdictEngine | None = None,
         engine=engine or VerdictEngine(config.classifiers, max_text_chars=worker.max_text_chars),
         notifiers=build_notifiers(config.alerts) if notifiers is None else notifiers,
         pii_for_untrusted=PiiDetector(),
+        adapters=adapters_for(kafka),
     )
-    from pipeline.agents import classify, dead_letters, index, rates
+    from pipeline.agents import alerting, anomaly, classify, dead_letters, index, rates, retention
 
-    for module in (classify, index, dead_letters, rates):
+    # rates → genai.rates → anomaly (detectors, alert state) → alert updates → alerting (notify)
+    for module in (classify, index, dead_letters, rates, anomaly, alerting, retention):
         module.register(app, runtime)
 
     @app.on_before_shutdown.connect
     async def _close_runtime(sender: faust.App, **kwargs: Any) -> None:
         await runtime.close()
+
+    app.sensors.add(KafkaRecordSensor(runtime.metrics))
+    register_views(app, runtime)
 
     app.guardstream = runtime  # type: ignore[attr-defined]  # handy for tests and the CLI
     return app

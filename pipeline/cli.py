@@ -47,14 +47,95 @@ def cmd_stack(args: argparse.Namespace) -> int:
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
-    from pipeline.elastic import setup_indices, sync_client
+    from pipeline.elastic import sync_client
+    from pipeline.es_setup import setup_indices
     from pipeline.kafka_io import ensure_topics
 
     cfg = _config(args)
     created = ensure_topics(cfg.kafka)
     print("kafka topics: " + (f"created {', '.join(created)}" if created else "all present"))
-    changes = setup_indices(sync_client(cfg.elasticsearch), cfg.elasticsearch)
-    print("elasticsearch: " + (", ".join(changes) if changes else "templates and indices up to date"))
+    report = setup_indices(sync_client(cfg.elasticsearch), cfg.elasticsearch)
+    print(report.capabilities.describe())
+    print("elasticsearch: " + ("\n  ".join(["changed:", *report.changes]) if report.changes
+                               else "templates, policies and aliases up to date"))
+    from alerts.silences import ensure_index
+
+    if ensure_index(sync_client(cfg.elasticsearch), cfg.elasticsearch.silences_index):
+        print(f"elasticsearch: created index {cfg.elasticsearch.silences_index}")
+    if args.kibana_url:
+        from pipeline.kibana import import_saved_objects
+
+        print(import_saved_objects(args.kibana_url, cfg=cfg.elasticsearch,
+                                   api_key=os.environ.get("GUARDSTREAM_KIBANA_API_KEY")))
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from pipeline import query
+    from pipeline.elastic import sync_client
+
+    cfg = _config(args)
+    filters = query.Filters(categories=args.category or [], app=args.app, model=args.model, kind=args.kind,
+                            since=query.parse_time(args.since) if args.since else None,
+                            until=query.parse_time(args.until) if args.until else None, text=args.text)
+    client, index = sync_client(cfg.elasticsearch), cfg.elasticsearch.verdicts_index
+    if args.count:
+        print(query.count(client, index, filters))
+    elif args.histogram:
+        for start, n in query.histogram(client, index, filters, args.histogram):
+            print(f"{start}  {n}")
+    else:
+        docs = query.search(client, index, filters, limit=args.limit)
+        (query.print_json if args.json else query.print_table)(docs, sys.stdout)
+    return 0
+
+
+def cmd_dlq(args: argparse.Namespace) -> int:
+    from pipeline import dlq
+
+    cfg = _config(args).kafka
+    letters = [letter for letter in dlq.read_dead_letters(cfg, reason=args.reason)
+               if args.event_id is None or letter.event_id == args.event_id]
+    if args.action == "list":
+        sys.stdout.write(dlq.format_rows([dlq.letter_row(letter) for letter in letters], args.json))
+        return 0
+    results = dlq.replay(cfg, letters, to_topic=args.to, dry_run=args.dry_run)
+    for result in results:
+        src = result.letter.source
+        print(f"{src.topic}:{src.partition}@{src.offset}  {result.letter.reason:<16} {result.outcome}")
+    replayed = sum(r.outcome in ("replayed", "would replay") for r in results)
+    print(f"{'would replay' if args.dry_run else 'replayed'} {replayed} of {len(results)} dead letters")
+    return 0
+
+
+def cmd_kibana(args: argparse.Namespace) -> int:
+    from pipeline.kibana import export_ndjson, import_saved_objects
+
+    cfg = _config(args)
+    if args.action == "export":
+        print(export_ndjson(args.out, cfg.elasticsearch if args.config else None))
+    else:
+        if not args.url:
+            raise ConfigError("kibana import needs --url, e.g. --url http://127.0.0.1:5601")
+        print(import_saved_objects(args.url, cfg=cfg.elasticsearch,
+                                   api_key=os.environ.get("GUARDSTREAM_KIBANA_API_KEY")))
+    return 0
+
+
+def cmd_silence(args: argparse.Namespace) -> int:
+    from alerts.silences import run_command
+
+    return run_command(_config(args), args, sys.stdout)
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    from pipeline.elastic import sync_client
+    from pipeline.retention import apply_retention
+
+    cfg = _config(args)
+    deleted = apply_retention(sync_client(cfg.elasticsearch), cfg.elasticsearch, dry_run=args.dry_run)
+    verb = "would delete" if args.dry_run else "deleted"
+    print(f"{verb} {len(deleted)} expired daily indices" + "".join(f"\n  {i}" for i in deleted))
     return 0
 
 
@@ -62,9 +143,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import faust
 
     from pipeline.app import create_app
+    from pipeline.logging_json import logging_config
 
-    app = create_app(_config(args))
-    worker = faust.Worker(app, loglevel=args.loglevel, quiet=True)
+    cfg = _config(args)
+    level = args.loglevel or cfg.logging.level
+    app = create_app(cfg)
+    # Faust installs our handler and formatter (text or one JSON object per line, PII-masked) itself.
+    worker = faust.Worker(app, loglevel=level, quiet=True,
+                          logging_config=logging_config(cfg.logging.format, level))
     worker.execute_from_commandline()
     return 0
 
@@ -83,6 +169,21 @@ def cmd_produce(args: argparse.Namespace) -> int:
     sent = produce_lines(iter_lines(args.file), cfg.kafka, topic=topic, progress=progress)
     print(file=sys.stderr)
     print(sent)
+    return 0
+
+
+def cmd_test_rule(args: argparse.Namespace) -> int:
+    from alerts.judge import RateJudge
+    from alerts.replay import RatesFileError, read_rates, replay, write_json, write_text
+
+    # Every detector scores every window here, so each alert lists every detector's verdict.
+    judge = RateJudge(_config(args).alerts, score_all=True)
+    try:
+        events, summary = replay(judge, read_rates(args.data))
+    except RatesFileError as exc:
+        print(f"guardstream test-rule: {exc}", file=sys.stderr)
+        return 2
+    (write_json if args.json else write_text)(events, summary, sys.stdout)
     return 0
 
 
@@ -130,12 +231,60 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("stack", cmd_stack, "start, stop or inspect the embedded Kafka + Elasticsearch (noida-db)")
     p.add_argument("action", choices=["up", "down", "status"])
-    add("setup", cmd_setup, "create Kafka topics and Elasticsearch templates/indices (idempotent)")
+    p = add("setup", cmd_setup, "create Kafka topics and Elasticsearch templates, policies, aliases (idempotent)")
+    p.add_argument("--kibana-url", help="also import the dashboards and searches into this Kibana "
+                                        "(API key from $GUARDSTREAM_KIBANA_API_KEY)")
+    p = add("query", cmd_query, "search the verdicts: filters combine with AND; newest first")
+    p.add_argument("--category", action="append", choices=["toxicity", "bias", "pii"],
+                   help="violated category (repeat for any of several)")
+    p.add_argument("--app", help="application (service.name)")
+    p.add_argument("--model", help="model (gen_ai.request.model)")
+    p.add_argument("--kind", choices=["prompt", "response", "tool_call"])
+    p.add_argument("--since", help="start of the time range: 15m, 2h, 7d ago or an RFC 3339 time")
+    p.add_argument("--until", help="end of the time range (exclusive), same forms")
+    p.add_argument("-q", "--text", help="free text in the (masked) message, all words must match")
+    p.add_argument("--limit", type=int, default=20, help="documents to show (default 20)")
+    shape = p.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="one JSON document per line")
+    shape.add_argument("--count", action="store_true", help="only the number of matching documents")
+    shape.add_argument("--histogram", metavar="INTERVAL", help="matching documents per 1m / 1h / 1d ...")
+    p = add("dlq", cmd_dlq, "list dead letters, or replay their original records after a fix")
+    p.add_argument("action", choices=["list", "replay"])
+    p.add_argument("--reason", choices=["invalid_utf8", "malformed_json", "schema_violation", "oversize",
+                                        "adapter_error", "index_rejected"], help="only dead letters of this reason")
+    p.add_argument("--event-id", help="only the dead letter(s) of this event id")
+    p.add_argument("--json", action="store_true", help="list: one JSON object per line")
+    p.add_argument("--to", help="replay: produce to this topic instead of the record's source topic")
+    p.add_argument("--dry-run", action="store_true", help="replay: only say what would be replayed")
+    p = add("kibana", cmd_kibana, "import the data views, searches and dashboard into Kibana, or export them")
+    p.add_argument("action", choices=["import", "export"])
+    p.add_argument("--url", help="Kibana base URL, for import (API key from $GUARDSTREAM_KIBANA_API_KEY)")
+    p.add_argument("--out", type=Path, help="file to export to (default: schemas/kibana/guardstream.ndjson)")
+    p = add("retention", cmd_retention, "delete daily indices past their retention (for clusters without ILM)")
+    p.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
+    p = add("silence", cmd_silence, "mute matching alerts for a while: add, list or expire silences")
+    p.add_argument("action", choices=["add", "list", "expire"])
+    p.add_argument("id", nargs="?", help="expire: the silence id (see `silence list`)")
+    p.add_argument("--match", action="append", metavar="LABEL=VALUE",
+                   help="add: app, model, category or severity with = != =~ !~ (repeat; all must hold)")
+    p.add_argument("--for", dest="duration", default="1h", help="add: how long, e.g. 30m, 2h, 1d (default 1h)")
+    p.add_argument("--start", help="add: start time (RFC 3339; default now)")
+    p.add_argument("--comment", help="add: why (required)")
+    p.add_argument("--author", help="add: who (default: the login name)")
+    p.add_argument("--all", action="store_true", help="list: include expired silences")
+    p.add_argument("--json", action="store_true", help="list: one JSON object per line")
     p = add("worker", cmd_worker, "run the stream worker: classify, index, count, alert")
-    p.add_argument("--loglevel", default="info", choices=["debug", "info", "warning", "error"])
+    p.add_argument("--loglevel", default=None, choices=["debug", "info", "warning", "error"],
+                   help="log level (default: logging.level in the config, info)")
     p = add("produce", cmd_produce, "send a JSONL file to Kafka, one record per line, bytes unchanged")
     p.add_argument("file", type=Path, help="JSONL file; malformed lines are sent too and get dead-lettered")
     p.add_argument("--topic", help="target topic (default: kafka.topics.events)")
+    p = add("test-rule", cmd_test_rule, "replay a rate series (JSONL windows) through the detectors and "
+                                        "print when and why alerts would fire and resolve")
+    p.add_argument("--data", type=Path, required=True,
+                   help="JSONL, one window per line: app, model, category, window_start, window_end, "
+                        "events, violations (as genai.rates carries them)")
+    p.add_argument("--json", action="store_true", help="one JSON object with the events and a summary")
     p = add("validate-config", cmd_validate_config, "check a config file and exit", config=False)
     p.add_argument("file", type=Path)
     p = add("schema", cmd_schema, "write the event/verdict JSON Schema files", config=False)
@@ -166,11 +315,12 @@ def main(argv: list[str] | None = None) -> int:
     from elasticsearch import ConnectionError as EsConnectionError
     from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 
+    from pipeline.kibana import KibanaError
     from pipeline.stack import StackError
 
     try:
         return args.func(args)
-    except (ConfigError, StackError) as exc:
+    except (ConfigError, StackError, KibanaError) as exc:
         print(f"guardstream {args.command}: {exc}", file=sys.stderr)
         return 2
     except (KafkaConnectionError, KafkaTimeoutError):

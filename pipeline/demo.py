@@ -18,7 +18,8 @@ import yaml
 
 from alerts.inbox import Inbox
 from pipeline import stack
-from pipeline.elastic import setup_indices, sync_client
+from pipeline.elastic import sync_client
+from pipeline.es_setup import setup_indices
 from pipeline.kafka_io import ensure_topics, iter_lines, produce_lines
 from schemas.config import Config, ConfigError, load_config
 
@@ -194,11 +195,10 @@ def summary(es, cfg: Config, produced: int, inbox: Inbox) -> str:
     for req in received:
         by_path[req["path"]] = by_path.get(req["path"], 0) + 1
     lines.append(f"received by the local stand-in inbox: {by_path or 'nothing'}")
-    es_url = ix.hosts[0]
-    lines += ["", "query it yourself (with --keep-running):",
-              f"  curl -s '{es_url}/{ix.verdicts_index}/_search?q=guardstream.violations:toxicity&size=3'",
-              f"  curl -s '{es_url}/{ix.dead_letters_index}/_search?size=3'",
-              f"  curl -s '{es_url}/{ix.alerts_index}/_search'"]
+    lines += ["", "query it yourself (run the demo with --keep-running first):",
+              "  guardstream query --category pii              PII findings, masked",
+              "  guardstream query --app support-bot --category toxicity --histogram 1m",
+              f"  curl -s '{ix.hosts[0]}/{ix.alerts_index}/_search?pretty'"]
     return "\n".join(lines)
 
 

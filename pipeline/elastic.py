@@ -1,27 +1,26 @@
-"""Elasticsearch: index templates, and an idempotent bulk writer with bounded, backing-off retries.
+"""Elasticsearch clients and an idempotent bulk writer with backing-off retries.
 
-Documents are written with ``_id`` = their natural key (``event_id`` for verdicts), so a replay after
-a crash overwrites instead of duplicating.
+Documents are written with ``_id`` = their natural key (``event_id`` for verdicts) into the daily index
+of their own ``@timestamp`` (see ``pipeline.es_setup``), so a replay after a crash overwrites instead
+of duplicating.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import time
 from dataclasses import dataclass
-from importlib import resources
+from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from elasticsearch import AsyncElasticsearch, Elasticsearch
 from elasticsearch import ApiError, TransportError
 
+from pipeline.metrics import Metrics
 from schemas.config import ElasticsearchConfig
 
 log = logging.getLogger(__name__)
-
-#: Template file in schemas/elasticsearch → the config attribute naming its index.
-TEMPLATES = {"verdicts": "verdicts_index", "dead-letters": "dead_letters_index", "alerts": "alerts_index",
-             "rates": "rates_index"}
 
 #: Per-item statuses worth retrying; everything else in 4xx is the document's fault.
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
@@ -31,6 +30,11 @@ def _client_options(cfg: ElasticsearchConfig) -> dict[str, Any]:
     opts: dict[str, Any] = {"hosts": cfg.hosts, "request_timeout": cfg.request_timeout_s}
     if cfg.api_key is not None:
         opts["api_key"] = cfg.api_key.get_secret_value()
+    if any(host.startswith("https://") for host in cfg.hosts):
+        from pipeline.tls import ssl_context
+
+        # Our own context (CA, client cert, host-name check) so ES and Kafka verify servers the same way.
+        opts["ssl_context"] = ssl_context(cfg.tls)
     return opts
 
 
@@ -44,33 +48,12 @@ def async_client(cfg: ElasticsearchConfig) -> AsyncElasticsearch:
     return AsyncElasticsearch(**_client_options(cfg))
 
 
-def template_body(name: str, index: str) -> dict[str, Any]:
-    """The packaged index template ``name`` with its pattern pointed at ``index``."""
-    body = json.loads(resources.files("schemas").joinpath(f"elasticsearch/{name}.json").read_text())
-    body["index_patterns"] = [f"{index}*"]
-    return body
-
-
-def setup_indices(client: Elasticsearch, cfg: ElasticsearchConfig) -> list[str]:
-    """Create or update the index templates and create the indices. Idempotent. Returns what changed."""
-    changes = []
-    for name, attr in TEMPLATES.items():
-        index = getattr(cfg, attr)
-        body = template_body(name, index)
-        # One template per index name, so two deployments with other index names never share one.
-        tmpl_name = index
-        current = None
-        if client.indices.exists_index_template(name=tmpl_name):
-            found = client.indices.get_index_template(name=tmpl_name)["index_templates"]
-            current = found[0]["index_template"] if found else None
-        if current is None or (current.get("_meta"), current.get("index_patterns")) != (
-                body["_meta"], body["index_patterns"]):
-            client.indices.put_index_template(name=tmpl_name, **body)
-            changes.append(f"template {tmpl_name} v{body['_meta']['template_version']}")
-        if not client.indices.exists(index=index):
-            client.indices.create(index=index)
-            changes.append(f"index {index}")
-    return changes
+def daily_index(alias: str, timestamp: str) -> str:
+    """The daily index a document belongs to: ``<alias>-YYYY.MM.DD`` from its ISO ``@timestamp`` (UTC)."""
+    moment = datetime.fromisoformat(timestamp)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return f"{alias}-{moment:%Y.%m.%d}"
 
 
 @dataclass
@@ -91,51 +74,58 @@ class BulkWriter:
     """
 
     def __init__(self, client: AsyncElasticsearch, *, chunk_size: int = 500,
-                 first_backoff_s: float = 0.2, max_backoff_s: float = 10.0) -> None:
+                 first_backoff_s: float = 0.2, max_backoff_s: float = 10.0,
+                 metrics: Metrics | None = None) -> None:
         self.client = client
+        self.metrics = metrics or Metrics()  # bulk latency and failures (see pipeline.metrics)
         self.chunk_size = chunk_size
         self.first_backoff_s = first_backoff_s
         self.max_backoff_s = max_backoff_s
 
-    async def write(self, index: str, docs: Iterable[tuple[str, dict[str, Any]]]) -> list[ItemFailure]:
-        pending = list(docs)
+    async def write(self, alias: str, docs: Iterable[tuple[str, dict[str, Any]]]) -> list[ItemFailure]:
+        """Write ``(id, document)`` pairs to the daily indices behind ``alias``; returns permanent refusals."""
+        pending = [(daily_index(alias, doc["@timestamp"]), doc_id, doc) for doc_id, doc in docs]
         failures: list[ItemFailure] = []
         for start in range(0, len(pending), self.chunk_size):
-            failures.extend(await self._write_chunk(index, pending[start:start + self.chunk_size]))
+            failures.extend(await self._write_chunk(alias, pending[start:start + self.chunk_size]))
         return failures
 
-    async def _write_chunk(self, index: str, chunk: list[tuple[str, dict[str, Any]]]) -> list[ItemFailure]:
+    async def _write_chunk(self, alias: str, chunk: list[tuple[str, str, dict[str, Any]]]) -> list[ItemFailure]:
         failures: list[ItemFailure] = []
         backoff = self.first_backoff_s
         attempt = 0
         while chunk:
             attempt += 1
             operations: list[dict[str, Any]] = []
-            for doc_id, doc in chunk:
+            for index, doc_id, doc in chunk:
                 operations.append({"index": {"_index": index, "_id": doc_id}})
                 operations.append(doc)
+            started, refused_before = time.perf_counter(), len(failures)
             try:
                 response = await self.client.bulk(operations=operations)
             except (TransportError, ApiError) as exc:
+                self.metrics.bulk_request_failed(alias)
                 log.warning("bulk write of %d docs to %s failed (attempt %d): %s; retrying in %.1fs",
-                            len(chunk), index, attempt, type(exc).__name__, backoff)
+                            len(chunk), alias, attempt, type(exc).__name__, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff_s)
                 continue
             retry = []
-            for (doc_id, doc), item in zip(chunk, response["items"]):
+            for (index, doc_id, doc), item in zip(chunk, response["items"]):
                 result = item["index"]
                 status = result.get("status", 500)
                 if status < 300:
                     continue
                 if status in RETRYABLE_STATUS:
-                    retry.append((doc_id, doc))
+                    retry.append((index, doc_id, doc))
                 else:
                     reason = result.get("error", {})
                     failures.append(ItemFailure(doc_id, status, json.dumps(reason)[:500]))
+            self.metrics.bulk_answered(alias, time.perf_counter() - started, retried=len(retry),
+                                       rejected=len(failures) - refused_before)
             if retry:
                 log.warning("%d of %d docs to %s need a retry; retrying in %.1fs",
-                            len(retry), len(chunk), index, backoff)
+                            len(retry), len(chunk), alias, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff_s)
             chunk = retry

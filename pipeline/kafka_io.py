@@ -1,9 +1,10 @@
-"""Kafka plumbing with kafka-python: creating topics, producing JSONL files, counting records."""
+"""Kafka plumbing with kafka-python: creating topics, producing JSONL files, counting records; and the
+connection security (SASL PLAIN/SCRAM, TLS) shared by these clients and the Faust worker."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
@@ -15,12 +16,45 @@ from schemas.config import KafkaConfig
 MAX_RECORD_BYTES = 4 * 1024 * 1024
 
 
+def client_options(cfg: KafkaConfig) -> dict[str, Any]:
+    """Connection keyword arguments for any kafka-python client: brokers, security protocol, SASL, TLS."""
+    opts: dict[str, Any] = {"bootstrap_servers": cfg.bootstrap_servers,
+                            "security_protocol": cfg.security_protocol}
+    if cfg.security_protocol in ("SSL", "SASL_SSL"):
+        from pipeline.tls import ssl_context
+
+        opts["ssl_context"] = ssl_context(cfg.tls)
+    if cfg.sasl is not None:
+        opts.update(sasl_mechanism=cfg.sasl.mechanism, sasl_plain_username=cfg.sasl.username,
+                    sasl_plain_password=cfg.sasl.password.get_secret_value())
+    return opts
+
+
+def faust_credentials(cfg: KafkaConfig) -> Any:
+    """``broker_credentials`` for the Faust app (aiokafka), or ``None`` for a plaintext broker."""
+    import faust
+
+    context = None
+    if cfg.security_protocol in ("SSL", "SASL_SSL"):
+        from pipeline.tls import ssl_context
+
+        context = ssl_context(cfg.tls)
+    if cfg.sasl is not None:
+        # An ssl_context turns Faust's SASL credentials into SASL_SSL; without one they are SASL_PLAINTEXT.
+        return faust.SASLCredentials(username=cfg.sasl.username, password=cfg.sasl.password.get_secret_value(),
+                                     mechanism=cfg.sasl.mechanism, ssl_context=context)
+    if context is not None:
+        return faust.SSLCredentials(context)
+    return None
+
+
 def ensure_topics(cfg: KafkaConfig) -> list[str]:
     """Create the GuardStream topics that do not exist yet. Returns the names it created."""
-    admin = KafkaAdminClient(bootstrap_servers=cfg.bootstrap_servers, client_id="guardstream-setup")
+    admin = KafkaAdminClient(**client_options(cfg), client_id="guardstream-setup")
     try:
         existing = set(admin.list_topics())
-        wanted = [cfg.topics.events, cfg.topics.verdicts, cfg.topics.dlq]
+        wanted = [cfg.topics.events, *(s.topic for s in cfg.inputs if s.topic != cfg.topics.events),
+                  cfg.topics.verdicts, cfg.topics.dlq]
         new = [NewTopic(name, num_partitions=cfg.topics.partitions, replication_factor=1)
                for name in wanted if name not in existing]
         if new:
@@ -55,7 +89,7 @@ def iter_lines(path: Path) -> Iterator[bytes]:
 def produce_lines(lines: Iterator[bytes], cfg: KafkaConfig, *, topic: str | None = None,
                   progress: Callable[[int], None] | None = None) -> int:
     """Send each line as one record to the events topic (or ``topic``), exactly as it is. Returns the count."""
-    producer = KafkaProducer(bootstrap_servers=cfg.bootstrap_servers, acks="all", linger_ms=5,
+    producer = KafkaProducer(**client_options(cfg), acks="all", linger_ms=5,
                              max_request_size=MAX_RECORD_BYTES, client_id="guardstream-produce")
     sent = 0
     try:
@@ -74,7 +108,7 @@ def produce_lines(lines: Iterator[bytes], cfg: KafkaConfig, *, topic: str | None
 
 def topic_record_count(cfg: KafkaConfig, topic: str) -> int:
     """How many records the topic holds (end minus beginning offsets over all partitions)."""
-    consumer = KafkaConsumer(bootstrap_servers=cfg.bootstrap_servers, client_id="guardstream-count")
+    consumer = KafkaConsumer(**client_options(cfg), client_id="guardstream-count")
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in partitions]

@@ -2,16 +2,22 @@
 
 Unknown keys are rejected and every error names the key it is about. Secrets are ``SecretStr`` and
 can come from the environment instead of the file: ``GUARDSTREAM_SLACK_WEBHOOK_URL``,
-``GUARDSTREAM_PAGERDUTY_ROUTING_KEY``, ``GUARDSTREAM_ELASTICSEARCH_API_KEY``.
+``GUARDSTREAM_PAGERDUTY_ROUTING_KEY``, ``GUARDSTREAM_ELASTICSEARCH_API_KEY``, and for Kafka SASL / TLS
+``GUARDSTREAM_KAFKA_SASL_USERNAME``, ``GUARDSTREAM_KAFKA_SASL_PASSWORD``, ``GUARDSTREAM_KAFKA_TLS_KEY_PASSWORD``,
+``GUARDSTREAM_ELASTICSEARCH_TLS_KEY_PASSWORD`` (see ``ENV_SECRETS``).
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+
+from pipeline.adapters.spec import MappingSpec
+from schemas.alert_routing import (Duration, GroupingConfig, Receiver, RoutingConfig, SilencesConfig,
+                                   apply_receiver_env, validate_receiver_names)
 
 
 class _Strict(BaseModel):
@@ -22,13 +28,121 @@ class TopicsConfig(_Strict):
     events: str = "genai.events"
     verdicts: str = "genai.verdicts"
     dlq: str = "genai.events.dlq"
+    rates: str = Field(default="genai.rates", description="Closed rate windows, one record per series and window.")
     partitions: int = Field(default=4, ge=1, description="Partitions for topics the worker creates.")
+
+
+class SaslConfig(_Strict):
+    """SASL credentials for ``SASL_PLAINTEXT`` / ``SASL_SSL`` brokers."""
+
+    mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "PLAIN"
+    username: str
+    password: SecretStr
+
+
+class TlsFilesConfig(_Strict):
+    """TLS to a server: the CA that signed it and, for mutual TLS, our client certificate and key."""
+
+    ca_file: Path | None = Field(default=None, description="PEM CA bundle; default: the system CAs.")
+    cert_file: Path | None = Field(default=None, description="PEM client certificate (mutual TLS).")
+    key_file: Path | None = Field(default=None, description="PEM private key of cert_file.")
+    key_password: SecretStr | None = None
+    check_hostname: bool = Field(default=True, description="Check the server certificate's host name.")
+
+    @model_validator(mode="after")
+    def _cert_and_key_together(self) -> "TlsFilesConfig":
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("cert_file and key_file go together (mutual TLS needs both)")
+        return self
+
+    @property
+    def configured(self) -> bool:
+        """Whether any TLS file or option differs from the defaults."""
+        return self != TlsFilesConfig()
+
+
+class InputConfig(_Strict):
+    """One topic the worker reads and the format of its records (see docs/ingestion.md)."""
+
+    topic: str = Field(pattern=r"^[A-Za-z0-9._\-]{1,249}$", description="A Kafka topic name.")
+    format: str = Field(default="native", description="native, otlp_json, openai_chat or mapped.")
+    mapping: MappingSpec | None = Field(default=None, description="Field mapping; format 'mapped' only.")
+    app: str | None = Field(default=None, description="otlp_json / openai_chat: app of records naming none.")
+    model: str | None = Field(default=None, description="otlp_json / openai_chat: model of records naming none.")
+    max_record_bytes: int | None = Field(default=None, ge=1024,
+                                         description="Larger records are dead-lettered; default: worker.max_event_bytes.")
+
+    @field_validator("format")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        from pipeline.adapters import ADAPTERS
+
+        if value not in ADAPTERS:
+            raise ValueError(f"unknown input format {value!r}; valid formats: {', '.join(sorted(ADAPTERS))}")
+        return value
+
+    @model_validator(mode="after")
+    def _options_fit_the_format(self) -> "InputConfig":
+        from pipeline.adapters import TAKES_FALLBACKS
+
+        if (self.format == "mapped") != (self.mapping is not None):
+            raise ValueError("format 'mapped' needs a 'mapping'" if self.mapping is None
+                             else f"'mapping' is only read with format 'mapped', not {self.format!r}")
+        for key in ("app", "model"):
+            if getattr(self, key) is not None and self.format not in TAKES_FALLBACKS:
+                raise ValueError(f"'{key}' is only read with formats {', '.join(sorted(TAKES_FALLBACKS))}"
+                                 + (f"; use mapping.{key}: {{const: ...}}" if self.format == "mapped" else ""))
+        return self
 
 
 class KafkaConfig(_Strict):
     bootstrap_servers: list[str] = ["127.0.0.1:19092"]
     topics: TopicsConfig = TopicsConfig()
     consumer_group: str = "guardstream"
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl: SaslConfig | None = Field(default=None, description="Needed with SASL_PLAINTEXT / SASL_SSL.")
+    tls: TlsFilesConfig = Field(default=TlsFilesConfig(), description="Used with SSL / SASL_SSL.")
+    inputs: list[InputConfig] = Field(
+        default_factory=list,
+        description="Topics the worker reads and their formats; empty: topics.events, native.")
+
+    @model_validator(mode="after")
+    def _inputs_default_and_distinct(self) -> "KafkaConfig":
+        if not self.inputs:
+            self.inputs = [InputConfig(topic=self.topics.events)]
+        seen: set[str] = set()
+        for i, source in enumerate(self.inputs):
+            if source.topic in seen:
+                raise ValueError(f"inputs.{i}.topic: {source.topic!r} is listed twice")
+            if source.topic in (self.topics.verdicts, self.topics.dlq):
+                raise ValueError(f"inputs.{i}.topic: {source.topic!r} is the verdicts or DLQ topic")
+            seen.add(source.topic)
+        return self
+
+    @model_validator(mode="after")
+    def _security_consistent(self) -> "KafkaConfig":
+        # A credential or certificate that would be silently unused is a mistake worth stopping for.
+        uses_sasl = self.security_protocol.startswith("SASL_")
+        if uses_sasl and self.sasl is None:
+            raise ValueError(f"security_protocol {self.security_protocol} needs a 'sasl' section")
+        if not uses_sasl and self.sasl is not None:
+            raise ValueError(f"'sasl' is set but security_protocol is {self.security_protocol}; "
+                             "use SASL_PLAINTEXT or SASL_SSL")
+        if self.security_protocol in ("PLAINTEXT", "SASL_PLAINTEXT") and self.tls.configured:
+            raise ValueError(f"'tls' is set but security_protocol is {self.security_protocol}; "
+                             "use SSL or SASL_SSL")
+        return self
+
+
+class RetentionConfig(_Strict):
+    """How long each kind of document is kept. Indices are daily (by the document's own timestamp); with
+    ILM the cluster deletes them, without it ``guardstream retention`` (and the worker, hourly) does."""
+
+    verdicts_days: int = Field(default=365, ge=1, le=36500, description="Audit trail; up to 100 years.")
+    dead_letters_days: int = Field(default=90, ge=1, le=36500)
+    rates_days: int = Field(default=400, ge=1, le=36500)
+    alerts_days: int = Field(default=730, ge=1, le=36500)
+    warm_after_days: int = Field(default=7, ge=1, description="ILM: move to the warm phase (read-only, merged).")
 
 
 class ElasticsearchConfig(_Strict):
@@ -38,8 +152,17 @@ class ElasticsearchConfig(_Strict):
     dead_letters_index: str = "guardstream-dead-letters"
     alerts_index: str = "guardstream-alerts"
     rates_index: str = "guardstream-rates"
+    silences_index: str = Field(default="guardstream-silences", description="One index (not daily).")
     bulk_max_docs: int = Field(default=500, ge=1)
+    retention: RetentionConfig = RetentionConfig()
     request_timeout_s: float = Field(default=30.0, gt=0)
+    tls: TlsFilesConfig = Field(default=TlsFilesConfig(), description="For https:// hosts.")
+
+    @model_validator(mode="after")
+    def _tls_needs_https(self) -> "ElasticsearchConfig":
+        if self.tls.configured and not any(h.startswith("https://") for h in self.hosts):
+            raise ValueError("'tls' is set but no host is https://")
+        return self
 
 
 class WorkerConfig(_Strict):
@@ -48,6 +171,8 @@ class WorkerConfig(_Strict):
     max_event_bytes: int = Field(default=262_144, ge=1024, description="Larger records are dead-lettered.")
     max_text_chars: int = Field(default=20_000, ge=1, description="Longer texts are truncated and flagged.")
     web_port: int = Field(default=6066, ge=0, le=65535, description="Faust web server port (0 = disabled).")
+    web_host: str = Field(default="127.0.0.1", description="Address the web server (metrics, health) "
+                                                          "binds to; 0.0.0.0 in a container.")
     data_dir: Path = Path(".guardstream/worker")
 
 
@@ -90,11 +215,82 @@ class ClassifiersConfig(_Strict):
 class SpikeRuleConfig(_Strict):
     window_s: int = Field(default=60, ge=1, description="Tumbling window length in seconds.")
     grace_s: int = Field(default=10, ge=0, description="How late an event may arrive for its window.")
-    factor: float = Field(default=3.0, gt=1.0, description="Rate over baseline that counts as a spike.")
+    factor: float = Field(default=2.0, gt=1.0, description="Rate over baseline that counts as a spike.")
     min_violations: int = Field(default=5, ge=1, description="Fewer violations in a window never page.")
-    min_rate: float = Field(default=0.05, ge=0.0, le=1.0, description="Lowest violation rate that can fire.")
+    min_rate: float = Field(default=0.01, ge=0.0, le=1.0, description="Lowest violation rate that can fire.")
     warmup_windows: int = Field(default=3, ge=0, description="Windows of history before the first judgement.")
     baseline_windows: int = Field(default=30, ge=1, description="Windows the baseline is computed from.")
+    max_p_value: float = Field(
+        default=1e-6, gt=0.0, le=1.0,
+        description="A window spikes only if so many violations are this unlikely at the baseline rate "
+                    "(binomial tail); 1 turns the check off.")
+    span_windows: int = Field(
+        default=2, ge=1, le=10,
+        description="Also judge the sum of the last N windows (the newest over factor on its own), so a "
+                    "spike too small to be sure of in one window is caught by its second.")
+
+
+class PyodDetectorConfig(_Strict):
+    model: str = Field(default="ecod", description="PyOD model, by registered name (ecod, iforest, hbos, copod).")
+    history_windows: int = Field(default=4320, ge=31, description="Recent windows per series the model is fitted on.")
+    min_history: int = Field(default=1440, ge=31, description="Windows of history before the model judges.")
+    refit_every: int = Field(default=60, ge=1,
+                             description="A model this many windows old is refitted before it scores again.")
+    threshold: float = Field(default=0.95, gt=0.0, lt=1.0,
+                             description="Outlier probability (percentile of the training scores) that is anomalous.")
+    train_on_flagged: bool = Field(
+        default=False, description="Also fit on windows some detector flagged (learns recurring bursts as "
+                                   "normal, but incidents too); by default they are left out.")
+
+    @field_validator("model")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        from alerts.detectors.outlier import PYOD_MODELS
+
+        if value not in PYOD_MODELS:
+            raise ValueError(f"unknown PyOD model {value!r}; valid names: {', '.join(sorted(PYOD_MODELS))}")
+        return value
+
+
+class StaticRuleConfig(_Strict):
+    min_rate: float = Field(ge=0.0, le=1.0, description="Rate at or above which a window is anomalous.")
+    min_violations: int = Field(default=1, ge=1, description="...and at least this many violations.")
+
+
+class SeasonalityConfig(_Strict):
+    enabled: bool = Field(default=True, description="Judge spikes against the same time of day on past days too.")
+    slot_s: int = Field(default=900, ge=60, le=86_400, description="Time-of-day slot length.")
+    days: int = Field(default=7, ge=1, le=60, description="Past days kept per slot.")
+    min_days: int = Field(default=1, ge=1, description="Past days needed before the seasonal baseline is used.")
+
+
+class DetectionConfig(_Strict):
+    detectors: list[str] = Field(default=["spike", "pyod"], min_length=1,
+                                 description="Detectors, by registered name (spike, pyod, static).")
+    combine: str = Field(default="all", pattern="^(all|any)$",
+                         description="all: every ready detector must agree; any: one is enough. "
+                                     "The static rule, when listed, pages on its own in both modes.")
+    pyod: PyodDetectorConfig = PyodDetectorConfig()
+    static: StaticRuleConfig | None = None
+    seasonality: SeasonalityConfig = SeasonalityConfig()
+
+    @field_validator("detectors")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        from alerts.detectors import DETECTORS
+
+        unknown = [name for name in value if name not in DETECTORS]
+        if unknown:
+            raise ValueError(f"unknown detector {unknown[0]!r}; valid names: {', '.join(sorted(DETECTORS))}")
+        if len(set(value)) != len(value):
+            raise ValueError("a detector is listed twice")
+        return value
+
+    @model_validator(mode="after")
+    def _static_needs_settings(self) -> "DetectionConfig":
+        if "static" in self.detectors and self.static is None:
+            raise ValueError("the static detector needs a 'static' section (min_rate, min_violations)")
+        return self
 
 
 class SlackConfig(_Strict):
@@ -108,11 +304,42 @@ class PagerDutyConfig(_Strict):
 
 class AlertsConfig(_Strict):
     rule: SpikeRuleConfig = SpikeRuleConfig()
+    detection: DetectionConfig = DetectionConfig()
     slack: SlackConfig | None = None
     pagerduty: PagerDutyConfig | None = None
     kibana_url: str | None = Field(default=None, description="Base URL for links in alerts.")
     timeout_s: float = Field(default=10.0, gt=0)
     max_attempts: int = Field(default=4, ge=1)
+    # The lifecycle (schemas/alert_routing.py explains each): receivers, routes, grouping, timing.
+    receivers: dict[str, Receiver] = Field(default={}, description="Named receivers for routes.")
+    routing: RoutingConfig = RoutingConfig()
+    grouping: GroupingConfig = GroupingConfig()
+    repeat_interval: Duration = Field(default=4 * 3600.0, ge=0, description="Re-notify a firing group (0 = never).")
+    cooldown: Duration = Field(default=600.0, ge=0, description="After a resolve, quiet time before a new episode.")
+    resolve_after_windows: int = Field(default=2, ge=1, description="Normal windows that resolve an alert.")
+    critical_factor: float | None = Field(default=None, gt=1.0,
+                                          description="Rate over baseline that is critical; default 2 x rule.factor.")
+    silences: SilencesConfig = SilencesConfig()
+
+    @model_validator(mode="after")
+    def _receivers_exist(self) -> "AlertsConfig":
+        validate_receiver_names(self)
+        return self
+
+
+class LoggingConfig(_Strict):
+    """How the worker logs. ``json`` writes one JSON object per line (for log shippers)."""
+
+    format: Literal["text", "json"] = "text"
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class MetricsConfig(_Strict):
+    """Prometheus metrics and health checks, served on ``worker.web_port``."""
+
+    enabled: bool = Field(default=True, description="Serve /metrics (health endpoints are always served).")
+    probe_timeout_s: float = Field(default=2.0, gt=0, le=30,
+                                   description="Longest wait for Elasticsearch (/readyz) or offsets (lag).")
 
 
 class StackConfig(_Strict):
@@ -130,6 +357,8 @@ class Config(_Strict):
     worker: WorkerConfig = WorkerConfig()
     classifiers: ClassifiersConfig = ClassifiersConfig()
     alerts: AlertsConfig = AlertsConfig()
+    logging: LoggingConfig = LoggingConfig()
+    metrics: MetricsConfig = MetricsConfig()
     stack: StackConfig = StackConfig()
 
 
@@ -142,6 +371,10 @@ ENV_SECRETS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("GUARDSTREAM_SLACK_WEBHOOK_URL", ("alerts", "slack", "webhook_url")),
     ("GUARDSTREAM_PAGERDUTY_ROUTING_KEY", ("alerts", "pagerduty", "routing_key")),
     ("GUARDSTREAM_ELASTICSEARCH_API_KEY", ("elasticsearch", "api_key")),
+    ("GUARDSTREAM_ELASTICSEARCH_TLS_KEY_PASSWORD", ("elasticsearch", "tls", "key_password")),
+    ("GUARDSTREAM_KAFKA_SASL_USERNAME", ("kafka", "sasl", "username")),
+    ("GUARDSTREAM_KAFKA_SASL_PASSWORD", ("kafka", "sasl", "password")),
+    ("GUARDSTREAM_KAFKA_TLS_KEY_PASSWORD", ("kafka", "tls", "key_password")),
 )
 
 
@@ -177,6 +410,7 @@ def load_config(path: str | Path | None, environ: dict[str, str] | None = None) 
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: the top level must be a mapping of sections")
     _apply_env(raw, dict(os.environ) if environ is None else environ)
+    apply_receiver_env(raw, dict(os.environ) if environ is None else environ)
     try:
         return Config.model_validate(raw)
     except ValidationError as err:

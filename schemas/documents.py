@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING, Any
 from schemas.event import DeadLetter, Verdict
 
 if TYPE_CHECKING:  # alerts imports schemas, not the other way round at run time
+    from alerts.judge import Judgement
+    from alerts.lifecycle import Member
     from alerts.model import Alert
+    from alerts.routing import GroupRef
     from alerts.windows import WindowStats
 
 #: Bumped when a document shape changes incompatibly; stored in every document.
@@ -62,8 +65,14 @@ def verdict_document(verdict: Verdict) -> dict[str, Any]:
     return doc
 
 
-def rate_document(stats: "WindowStats", *, baseline: float | None = None) -> dict[str, Any]:
-    """One closed window of one (app, model, category) series, for charting rates in Kibana."""
+def rate_document(stats: "WindowStats", *, baseline: float | None = None,
+                  judgement: "Judgement | None" = None) -> dict[str, Any]:
+    """One closed window of one (app, model, category) series, for charting rates in Kibana.
+
+    With the detectors' ``judgement`` it also says whether the window was anomalous, and why.
+    """
+    if judgement is not None and baseline is None:
+        baseline = judgement.baseline
     rate: dict[str, Any] = {
         "category": stats.category,
         "window_end": stats.window_end.isoformat(),
@@ -74,6 +83,9 @@ def rate_document(stats: "WindowStats", *, baseline: float | None = None) -> dic
     }
     if baseline is not None:
         rate["baseline"] = baseline
+    if judgement is not None:
+        rate.update(anomalous=judgement.anomalous, score=float(judgement.score),
+                    detectors=list(judgement.detectors), reasons=list(judgement.reasons))
     return {"@timestamp": stats.window_start.isoformat(),
             "event": {"kind": "metric", "dataset": "guardstream.rate"},
             **_series(stats.app, stats.model),
@@ -91,6 +103,30 @@ def alert_document(alert: "Alert", deliveries: list[dict[str, Any]],
             **_series(alert.app, alert.model),
             "guardstream": {"version": DOCUMENT_VERSION, "category": alert.category,
                             "alert": {**body, "deliveries": deliveries}}}
+
+
+def alert_record_document(member: "Member", group: "GroupRef") -> dict[str, Any]:
+    """One alert episode as its group saw it: facts, status (firing | silenced | resolved), deliveries.
+
+    ``@timestamp`` is when the episode started, so every rewrite of it (firing, then resolved) lands
+    on the same document of the same daily index.
+    """
+    alert = member.alert
+    body = alert.model_dump(mode="json", exclude_none=True)
+    for key in ("app", "model", "category"):
+        body.pop(key)
+    body.update(status=member.status, group_key=group.key, route=group.route,
+                receivers=list(group.receivers), group_labels=dict(group.labels),
+                silenced_by=list(member.silenced_by), deliveries=list(member.deliveries))
+    return {"@timestamp": alert.started_at.isoformat(),
+            "event": {"kind": "alert", "dataset": "guardstream.alert"},
+            **_series(alert.app, alert.model),
+            "guardstream": {"version": DOCUMENT_VERSION, "category": alert.category, "alert": body}}
+
+
+def alert_record_id(member: "Member", group: "GroupRef") -> str:
+    """Document id: one per alert episode and group (an alert routed twice shows in both)."""
+    return f"{member.alert.fingerprint}-{group.key[:12]}-{int(member.alert.started_at.timestamp())}"
 
 
 def dead_letter_document(letter: DeadLetter) -> dict[str, Any]:

@@ -19,6 +19,7 @@ def register(app: faust.App, rt) -> None:
     @app.agent(rt.topics.verdicts, name="index")
     async def index(stream: faust.StreamT) -> None:
         async for batch in stream.take_events(es.bulk_max_docs, within=0.5):
+            rt.metrics.batch("index", len(batch))
             docs, by_id = [], {}
             for ev in batch:
                 try:

@@ -19,7 +19,8 @@ import yaml
 
 from alerts.inbox import Inbox
 from pipeline import stack as stack_control
-from pipeline.elastic import setup_indices, sync_client
+from pipeline.elastic import sync_client
+from pipeline.es_setup import setup_indices
 from pipeline.kafka_io import ensure_topics
 from schemas.config import Config, StackConfig
 

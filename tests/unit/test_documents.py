@@ -8,7 +8,7 @@ import pytest
 
 from alerts.model import Alert
 from alerts.windows import WindowStats
-from pipeline.elastic import template_body
+from pipeline.es_setup import template_body
 from schemas.documents import alert_document, dead_letter_document, rate_document, verdict_document
 from schemas.event import ClassifierInfo, DeadLetter, DeadLetterSource, PiiEntity, Verdict
 

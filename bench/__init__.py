@@ -1,0 +1,1 @@
+"""Benchmarks and fault-injection runs that print figures (never asserted on timing in tests)."""
