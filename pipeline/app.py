@@ -130,13 +130,11 @@ def create_app(config: Config, *, engine: VerdictEngine | None = None,
         web_router_enabled=False,
         web_tables_enabled=False,
         datadir=str(worker.data_dir),
-        # The model runs in a thread, so heartbeats keep flowing during a batch; a short session timeout
-        # lets the group reassign a killed worker's partitions quickly.
-        broker_session_timeout=15.0,
+        # Batches are classified in a thread, but a busy 2-core machine can still starve the event loop
+        # for seconds; a long session keeps such a worker in its group. (Shorter timeouts made the
+        # embedded broker's group coordinator loop on rejoins after a SIGKILL; see docs/architecture.md.)
+        broker_session_timeout=60.0,
         broker_heartbeat_interval=3.0,
-        # How long a rebalance waits for members to rejoin; a SIGKILLed member never does, so this is
-        # the pause before a restarted worker gets its partitions back (Faust's default is 60 s).
-        broker_rebalance_timeout=20.0,
     )
     topic_args = {"key_type": bytes, "value_type": bytes, "partitions": kafka.topics.partitions}
     topics = Topics(

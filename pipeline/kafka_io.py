@@ -71,7 +71,7 @@ def key_of(line: bytes) -> bytes | None:
     """The record key for a raw event line: its event_id when it has one (same id → same partition)."""
     try:
         data = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # any bytes must be sendable: the worker dead-letters them
         return None
     event_id = data.get("event_id") if isinstance(data, dict) else None
     return event_id.encode() if isinstance(event_id, str) and event_id else None
