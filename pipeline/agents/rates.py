@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 #: How much of a (masked) violating text an alert may quote.
 EXAMPLE_CHARS = 300
 WINDOW_STATE_VERSION = 1
+IDLE_S = 15.0
 
 
 def observation(verdict: dict, source_partition: int) -> dict:
@@ -122,8 +123,11 @@ def register(app: faust.App, rt) -> None:
     """Attach the observe and rates agents to ``app``; ``rt`` is the shared ``pipeline.app.Runtime``."""
     rule_cfg = rt.config.alerts.rule
     partitions = rt.config.kafka.topics.partitions
+    # A partition counts as idle (no longer holding the watermark back) after IDLE_S without records.
+    # Too short, and a partition whose verdicts are merely late (a worker still loading its model after
+    # a restart) gets its records dropped as late: 5 s did that on a busy 2-core machine.
     windows = DurableWindowCounter(rule_cfg.window_s, rule_cfg.grace_s, expected_sources=range(partitions),
-                                   idle_s=max(5.0, rt.config.worker.batch_within_s * 4))
+                                   idle_s=max(IDLE_S, rt.config.worker.batch_within_s * 4))
     observations = app.topic(f"{rt.config.kafka.consumer_group}-observations", internal=True,
                              partitions=partitions, key_type=bytes, value_type=bytes)
     closed_windows = rates_topic(app, rt.config)
