@@ -2,7 +2,7 @@
 is stopped; then reconcile what was produced with what Elasticsearch holds.
 
     .venv/bin/python -m bench.chaos                      # full run: 3,000 events, 3 kills, 20 s outage
-    .venv/bin/python -m bench.chaos --events 300 --kills 2 --outage 4    # what `make test` runs
+    .venv/bin/python -m bench.chaos --events 240 --rate 4 --kills 2 --outage 5   # what `make test` runs
 
 Prints a table and writes bench/results/chaos.json. Missing and duplicated must both be 0.
 """
@@ -95,9 +95,11 @@ def run(events: int = 3000, rate: float = 60.0, kills: int = 3, outage_s: float 
         thread = threading.Thread(target=producer, daemon=True)
         thread.start()
         duration = events / rate
-        plan = [("sigkill", duration * (k + 1) / (kills + 2)) for k in range(kills)]
-        plan.insert(len(plan) // 2 + 1 if plan else 0, ("search_outage", duration * (kills + 1) / (kills + 2)))
-        for kind, at in sorted(plan, key=lambda p: p[1]):
+        # Faults spread over the production time, the outage first: each fault waits for the catch-up
+        # after the one before, and records must still be flowing when the search server goes away.
+        kinds = ["search_outage"] + ["sigkill"] * kills
+        plan = [(kind, duration * (k + 1) / (len(kinds) + 1)) for k, kind in enumerate(kinds)]
+        for kind, at in plan:
             time.sleep(max(0.0, started_prod + at - time.monotonic()))
             fault = Fault(kind, started_s=time.monotonic() - started)
             if kind == "sigkill":

@@ -16,12 +16,13 @@ import faust
 from alerts.notifiers import build_notifiers
 from alerts.notifiers.base import Notifier
 from classifiers.pii import PiiDetector, mask_untrusted
+from pipeline import faust_fixes
 from pipeline.adapters import adapters_for
 from pipeline.adapters.base import Adapter
 from pipeline.decode import Rejection, dead_letter
 from pipeline.elastic import BulkWriter, async_client
 from pipeline.health import register_views
-from pipeline.kafka_io import faust_credentials
+from pipeline.kafka_io import faust_credentials, group_instance_id
 from pipeline.metrics import KafkaRecordSensor, Metrics
 from pipeline.verdicts import VerdictEngine
 from schemas.config import Config
@@ -109,6 +110,7 @@ class Runtime:
 def create_app(config: Config, *, engine: VerdictEngine | None = None,
                notifiers: list[Notifier] | None = None) -> faust.App:
     """Build the Faust app with its topics and agents. Nothing connects until the worker starts."""
+    faust_fixes.apply()
     kafka = config.kafka
     worker = config.worker
     app = faust.App(
@@ -131,9 +133,11 @@ def create_app(config: Config, *, engine: VerdictEngine | None = None,
         web_tables_enabled=False,
         datadir=str(worker.data_dir),
         # Batches are classified in a thread, but a busy 2-core machine can still starve the event loop
-        # for seconds; a long session keeps such a worker in its group. (Shorter timeouts made the
-        # embedded broker's group coordinator loop on rejoins after a SIGKILL; see docs/architecture.md.)
+        # for seconds; a long session keeps such a worker in its group.
         broker_session_timeout=60.0,
+        # Static membership: after a crash the restarted worker reclaims its partitions at once. (The
+        # embedded broker never expires a SIGKILLed dynamic member, so without it the group stalls.)
+        consumer_group_instance_id=group_instance_id(kafka, worker.data_dir),
         broker_heartbeat_interval=3.0,
     )
     topic_args = {"key_type": bytes, "value_type": bytes, "partitions": kafka.topics.partitions}

@@ -151,8 +151,28 @@ def cmd_worker(args: argparse.Namespace) -> int:
     # Faust installs our handler and formatter (text or one JSON object per line, PII-masked) itself.
     worker = faust.Worker(app, loglevel=level, quiet=True,
                           logging_config=logging_config(cfg.logging.format, level))
-    worker.execute_from_commandline()
+    try:
+        worker.execute_from_commandline()  # returns (or raises SystemExit) once the worker has stopped
+    finally:
+        _leave_group(cfg)
     return 0
+
+
+def _leave_group(cfg: Config) -> None:
+    """After a graceful stop, hand this static member's partitions over now rather than at session timeout."""
+    from pipeline.kafka_io import group_instance_id, leave_group
+
+    instance = group_instance_id(cfg.kafka, cfg.worker.data_dir)
+    if instance is None:
+        return  # a dynamic member left the group when its consumer closed
+    log = logging.getLogger("pipeline.worker")
+    try:
+        if leave_group(cfg.kafka, instance):
+            log.info("left consumer group %s as %s", cfg.kafka.consumer_group, instance)
+        else:
+            log.warning("the broker did not confirm that %s left group %s", instance, cfg.kafka.consumer_group)
+    except Exception as exc:  # the broker may be gone; its session timeout then frees the partitions
+        log.warning("could not leave consumer group %s: %s", cfg.kafka.consumer_group, exc)
 
 
 def cmd_produce(args: argparse.Namespace) -> int:

@@ -67,6 +67,40 @@ def ensure_topics(cfg: KafkaConfig) -> list[str]:
         admin.close()
 
 
+def group_instance_id(cfg: KafkaConfig, data_dir: Path) -> str | None:
+    """The worker's static group member id (see ``kafka.group_instance_id``), or None for dynamic membership.
+
+    ``auto`` is the host name plus a hash of the data directory's absolute path: a pod keeps its name
+    across container restarts, and two workers on one host need their own data directories anyway.
+    """
+    if cfg.group_instance_id != "auto":
+        return cfg.group_instance_id
+    import hashlib
+    import socket
+
+    digest = hashlib.sha1(str(Path(data_dir).resolve()).encode()).hexdigest()[:8]
+    host = "".join(c if c.isalnum() or c in "._-" else "-" for c in socket.gethostname())[:200] or "host"
+    return f"{cfg.consumer_group}-{host}-{digest}"
+
+
+def leave_group(cfg: KafkaConfig, instance_id: str) -> bool:
+    """Remove a static member from the consumer group so its partitions move to the others at once.
+
+    A static member does not leave on close (that is its point: a restart takes its partitions back);
+    a worker that stops on purpose calls this so a scale-down does not strand partitions until the
+    session times out. Returns whether the broker confirmed; failures are the caller's to log.
+    """
+    from kafka.admin import MemberToRemove
+    from kafka.errors import NoError
+
+    admin = KafkaAdminClient(**client_options(cfg), client_id="guardstream-worker-leave")
+    try:
+        result = admin.remove_group_members(cfg.consumer_group, [MemberToRemove(group_instance_id=instance_id)])
+        return all(err is NoError for err in result.values())
+    finally:
+        admin.close()
+
+
 def key_of(line: bytes) -> bytes | None:
     """The record key for a raw event line: its event_id when it has one (same id → same partition)."""
     try:

@@ -99,6 +99,13 @@ class KafkaConfig(_Strict):
     bootstrap_servers: list[str] = ["127.0.0.1:19092"]
     topics: TopicsConfig = TopicsConfig()
     consumer_group: str = "guardstream"
+    group_instance_id: str | None = Field(
+        default="auto", pattern=r"^[A-Za-z0-9._\-]{1,249}$",
+        description="Static group membership (KIP-345): a worker restarted after a crash rejoins as itself "
+                    "and gets its partitions back at once, instead of waiting for the group to expire its old "
+                    "incarnation. 'auto': the host name plus a hash of worker.data_dir (stable across restarts, "
+                    "distinct for workers on one host with their own data_dir); null: dynamic membership. Must "
+                    "be unique among running workers. A graceful stop still leaves the group at once.")
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     sasl: SaslConfig | None = Field(default=None, description="Needed with SASL_PLAINTEXT / SASL_SSL.")
     tls: TlsFilesConfig = Field(default=TlsFilesConfig(), description="Used with SSL / SASL_SSL.")
