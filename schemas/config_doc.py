@@ -63,7 +63,8 @@ def rows(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, str, 
 
 def render() -> str:
     lines = ["# Configuration reference", "",
-             "Generated from `schemas/config.py` by `python -m schemas.config_doc`; a test fails when it is stale.",
+             "Generated from `schemas/config.py` by `python -m schemas.config_doc > docs/config-reference.md`; a test "
+             "fails when it is stale.",
              "Every key is optional unless marked required; unknown keys are errors. Check a file with",
              "`guardstream validate-config FILE`. An annotated example: [config.example.yaml](config.example.yaml).",
              "", "Secrets from the environment:", ""]
