@@ -181,6 +181,12 @@ class WorkerConfig(_Strict):
     web_host: str = Field(default="127.0.0.1", description="Address the web server (metrics, health) "
                                                           "binds to; 0.0.0.0 in a container.")
     data_dir: Path = Path(".guardstream/worker")
+    processing_guarantee: Literal["at_least_once", "exactly_once"] = Field(
+        default="at_least_once",
+        description="at_least_once: after a crash some records are processed again (the index holds each "
+                    "verdict once, keyed by event id). exactly_once (experimental): Faust's Kafka transactions; "
+                    "needs a broker with full transaction support, which the embedded noida-db lacks (see "
+                    "docs/architecture.md).")
 
 
 class CategoryConfig(_Strict):

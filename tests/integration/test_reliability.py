@@ -28,3 +28,4 @@ def test_sigkills_and_a_search_outage_lose_nothing_and_double_nothing():
     assert report.indexed == report.produced - report.bad_records
     assert sorted(f.kind for f in report.faults) == ["search_outage", "sigkill", "sigkill"]
     assert all(f.recovered_s is not None for f in report.faults), report.faults
+

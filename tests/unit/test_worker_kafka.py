@@ -1,4 +1,4 @@
-"""Static group membership (a crashed worker takes its partitions back at once) and the Faust recovery fix."""
+"""The worker's Kafka settings: static group membership, the Faust recovery fix, the processing guarantee."""
 from __future__ import annotations
 
 import asyncio
@@ -101,3 +101,9 @@ def test_the_fix_refuses_a_faust_release_it_was_not_checked_against(monkeypatch)
     before = Recovery._resume_streams
     assert faust_fixes.apply() is False
     assert Recovery._resume_streams is before
+
+
+def test_the_processing_guarantee_reaches_faust(tmp_path):
+    for guarantee in ("at_least_once", "exactly_once"):
+        cfg = Config.model_validate({"worker": {"data_dir": str(tmp_path), "processing_guarantee": guarantee}})
+        assert create_app(cfg, engine=SimpleNamespace(), notifiers=[]).conf.processing_guarantee.value == guarantee
