@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from alerts.inbox import Inbox
 from pipeline import stack as stack_control
 from pipeline.elastic import sync_client
 from pipeline.es_setup import setup_indices
+from pipeline.harness import Harness
 from pipeline.kafka_io import ensure_topics
 from schemas.config import Config, StackConfig
 
@@ -79,19 +81,43 @@ def worker_config(stack, inbox, tmp_path_factory) -> tuple[Config, Path]:
 @pytest.fixture(scope="session")
 def worker(worker_config, tmp_path_factory):
     cfg, path = worker_config
-    log_path = tmp_path_factory.mktemp("worker-log") / "worker.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "worker", "-c", str(path)],
+    with running_worker(path, tmp_path_factory.mktemp("worker-log") / "worker.log") as (proc, log_path):
+        yield proc, log_path
+
+
+def start_worker(config_path: Path, log_path: Path, *, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Run ``guardstream worker -c CONFIG`` as a child process logging to ``log_path`` (appended); return
+    once it logs "Worker ready". ``env`` adds variables to this process's environment."""
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "worker", "-c", str(config_path)],
                                 cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    _wait_ready(proc, log_path)
-    yield proc, log_path
+                                env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
+    try:
+        _wait_ready(proc, log_path)
+    except BaseException:
+        stop_worker(proc)
+        raise
+    return proc
+
+
+def stop_worker(proc: subprocess.Popen, timeout_s: float = 30.0) -> None:
+    """SIGTERM (a graceful stop), then SIGKILL if the worker has not exited within ``timeout_s``."""
     proc.send_signal(signal.SIGTERM)
     try:
-        proc.wait(timeout=30)
+        proc.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@contextmanager
+def running_worker(config_path: Path, log_path: Path, *, env: dict[str, str] | None = None):
+    """A ready worker for the ``with`` block, as ``(process, log_path)``; stopped gracefully afterwards."""
+    proc = start_worker(config_path, log_path, env=env)
+    try:
+        yield proc, log_path
+    finally:
+        stop_worker(proc)
 
 
 def _wait_ready(proc: subprocess.Popen, log_path: Path, timeout_s: float = 120) -> None:
@@ -107,11 +133,7 @@ def _wait_ready(proc: subprocess.Popen, log_path: Path, timeout_s: float = 120) 
 
 def wait_until(predicate, *, timeout_s: float = 60.0, every_s: float = 0.25, what: str = "condition"):
     """Poll ``predicate`` until it returns a truthy value; fail the test with ``what`` on timeout."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s}s waiting for {what} (last: {value!r})")
-        time.sleep(every_s)
+    try:
+        return Harness.wait_for(predicate, timeout_s=timeout_s, what=what, every_s=every_s)
+    except TimeoutError as exc:
+        raise AssertionError(str(exc)) from None

@@ -15,10 +15,7 @@ what the classifiers make of a text; the rates, detectors, lifecycle and notifie
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
 import threading
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,7 +29,7 @@ from pipeline.cli import main as cli
 from pipeline.elastic import sync_client
 from pipeline.kafka_io import ensure_topics, produce_lines
 from schemas.config import Config
-from tests.integration.conftest import REPO, _wait_ready, wait_until
+from tests.integration.conftest import start_worker, stop_worker, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -139,22 +136,7 @@ def la_config(worker_config, receivers, tmp_path_factory):
 
 
 def _start(path, log_path) -> subprocess.Popen:
-    with open(log_path, "ab") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "worker", "-c", str(path)],
-                                cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1",
-                                     "GUARDSTREAM_RECEIVER_SIEM_SECRET": HOOK_SECRET})
-    _wait_ready(proc, log_path)
-    return proc
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    return start_worker(path, log_path, env={"GUARDSTREAM_RECEIVER_SIEM_SECRET": HOOK_SECRET})
 
 
 def _about(inbox: Inbox, path: str, app: str) -> list[dict]:
@@ -210,7 +192,7 @@ def incident(la_config, receivers):
 
         wait_until(delivered, timeout_s=30, what="the la-bot alert indexed with its deliveries")
         wait_until(lambda: _caught_up(cfg), timeout_s=30, what="the worker's offsets committed")
-        _stop(proc)
+        stop_worker(proc)
         proc = _start(path, log_path)
         produce_lines(iter(_minutes(range(6, 12))), cfg.kafka, topic=cfg.kafka.topics.verdicts)
         wait_until(lambda: len(_about(inbox, "/pagerduty", "la-bot")) >= 2, timeout_s=60,
@@ -218,7 +200,7 @@ def incident(la_config, receivers):
         wait_until(lambda: [a for a in _alert_docs(es, cfg, "la-bot") if a["status"] == "resolved"
                             and len(a["deliveries"]) >= 6], timeout_s=30, what="the resolved alert indexed")
     finally:
-        _stop(proc)
+        stop_worker(proc)
     return cfg, es, log_path.read_text()
 
 

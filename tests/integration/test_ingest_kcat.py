@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +14,7 @@ import yaml
 from kafka import KafkaAdminClient
 
 from pipeline.elastic import sync_client
-from tests.integration.conftest import REPO, _wait_ready, wait_until
+from tests.integration.conftest import REPO, running_worker, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -65,19 +63,8 @@ def ingest_worker(ingest_config, tmp_path_factory):
         assert set(TOPICS.values()) <= set(admin.list_topics())
     finally:
         admin.close()
-    log_path = tmp_path_factory.mktemp("ingest-worker-log") / "worker.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "worker", "-c", str(path)],
-                                cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    _wait_ready(proc, log_path)
-    yield proc, log_path
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    with running_worker(path, tmp_path_factory.mktemp("ingest-worker-log") / "worker.log") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

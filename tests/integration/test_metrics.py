@@ -7,8 +7,6 @@ debug level while classifying PII-bearing events; its whole output is checked fo
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import urllib.error
@@ -22,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from pipeline.elastic import sync_client
 from pipeline.kafka_io import produce_lines
 from schemas.config import Config
-from tests.integration.conftest import REPO, _wait_ready, free_port, wait_until
+from tests.integration.conftest import REPO, free_port, running_worker, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -61,21 +59,8 @@ def metrics_worker(stack, tmp_path_factory):
     setup = subprocess.run([sys.executable, "-m", "pipeline.cli", "setup", "-c", str(path)], cwd=REPO,
                            capture_output=True, text=True, timeout=120)
     assert setup.returncode == 0, setup.stderr
-    log_path = workdir / "worker.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "worker", "-c", str(path)],
-                                cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
-        _wait_ready(proc, log_path)
+    with running_worker(path, workdir / "worker.log") as (_, log_path):
         yield cfg, f"http://127.0.0.1:{port}", log_path
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")
