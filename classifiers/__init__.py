@@ -1,4 +1,4 @@
-"""Classifiers: encoder + heads (toxicity, bias), training and evaluation.
+"""Classifiers: encoder + heads (toxicity and its sub-labels, bias), training and evaluation.
 
 Imports here are light; torch and the model weights are loaded by each classifier's ``load()``.
 """
@@ -10,6 +10,7 @@ from typing import Any
 #: name -> "module:Class"; resolved lazily so importing the package does not import torch.
 CLASSIFIERS: dict[str, str] = {
     "minilm-l6-heads": "classifiers.text:TextClassifier",
+    "hf-sequence": "classifiers.hf:HfSequenceClassifier",
 }
 
 

@@ -5,20 +5,69 @@ does for this model. Texts longer than ``max_length`` tokens are cut into overla
 part goes unread; ``embed_chunks`` exposes the per-window vectors (the text classifier scores each
 window and keeps the highest score), ``embed`` averages them.
 
-Heavy work (importing torch, reading weights) happens in ``load()``, never at import time.
+A batch is tokenized once; its windows are sorted by length and run in buckets padded only to the
+longest window of the bucket, and the results are put back in input order. Backends:
+
+* ``torch`` — the reference fp32 path (training and evaluation use it); on CUDA it runs under
+  bf16/fp16 autocast with pinned-memory, non-blocking transfers and bigger buckets.
+* ``onnx`` — the same graph exported to ONNX Runtime (scores equal to ~1e-6).
+* ``onnx-int8`` — ONNX Runtime with int8 per-channel weights: the fastest on CPU, scores within a
+  measured tolerance of fp32 (``bench/classifier_speed.py --quality``).
+* ``auto`` — ``torch`` on CUDA, ``onnx-int8`` on CPU when onnxruntime is installed, else ``torch``.
+
+Heavy work (importing torch, reading weights, the one-off ONNX export) happens in ``load()``, never
+at import time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
+log = logging.getLogger(__name__)
+
 EMBED_DIM = 384
+BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
+#: Windows per forward pass on CUDA at least: a GPU only gets busy with big batches.
+CUDA_MIN_BATCH = 256
+#: Padding a bucket may carry, as a fraction of its real tokens (see ``plan_buckets``).
+CPU_PAD_WASTE = 0.1
+CUDA_PAD_WASTE = 1.0
+
+
+@dataclass(frozen=True)
+class RuntimeDefaults:
+    """Process-wide defaults for encoders built without explicit options (see ``configure_defaults``)."""
+
+    backend: str = "torch"
+    threads: int | None = None
+    cache_dir: Path | None = None
+
+
+_DEFAULTS = RuntimeDefaults()
+
+
+def configure_defaults(*, backend: str | None = None, threads: int | None = None,
+                       cache_dir: str | Path | None = None) -> RuntimeDefaults:
+    """Set the backend, thread count and export cache used by encoders created without them.
+
+    The worker calls this from its ``classifiers.encoder`` settings before the classifier is built
+    (the classifier classes create their ``Encoder`` themselves). Returns the previous defaults.
+    """
+    global _DEFAULTS
+    previous = _DEFAULTS
+    if backend is not None and backend not in BACKENDS:
+        raise ValueError(f"unknown encoder backend {backend!r}; valid: {', '.join(BACKENDS)}")
+    _DEFAULTS = replace(previous, backend=backend or previous.backend, threads=threads,
+                        cache_dir=Path(cache_dir) if cache_dir is not None else None)
+    return previous
 
 
 def default_model_dir() -> Path:
@@ -51,34 +100,43 @@ class Encoder:
         max_length: int = 256,
         batch_size: int = 32,
         stride: int = 32,
+        backend: str | None = None,
+        threads: int | None = None,
+        cache_dir: str | Path | None = None,
     ) -> None:
         if max_length < 16:
             raise ValueError("max_length must be at least 16 tokens")
         if not 0 <= stride < max_length // 2:
             raise ValueError("stride (overlap in tokens) must be in [0, max_length/2)")
+        backend = backend or _DEFAULTS.backend
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown encoder backend {backend!r}; valid: {', '.join(BACKENDS)}")
         self.model_dir = Path(model_dir) if model_dir is not None else None
         self.device_name = device
         self.max_length = max_length
         self.batch_size = batch_size
         self.stride = stride
+        self.backend = backend
+        self.threads = threads if threads is not None else _DEFAULTS.threads
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else _DEFAULTS.cache_dir
+        #: Allowed padding per bucket (None: CPU_PAD_WASTE or CUDA_PAD_WASTE by device); for tuning.
+        self.pad_waste: float | None = None
         self._tok: Any = None
-        self._model: Any = None
-        self._torch: Any = None
-        self._device: Any = None
+        self._runner: Any = None
         self._revision: str | None = None
 
     # ------------------------------------------------------------------ loading
     @property
     def loaded(self) -> bool:
-        return self._model is not None
+        return self._runner is not None
 
     def load(self) -> "Encoder":
+        """Read the tokenizer and weights (exporting the ONNX graph the first time) and pick the backend."""
         if self.loaded:
             return self
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        import torch
-        from transformers import AutoModel, AutoTokenizer
+        from transformers import AutoTokenizer
         from transformers.utils import logging as hf_logging
 
         hf_logging.set_verbosity_error()
@@ -87,16 +145,45 @@ class Encoder:
         if not (model_dir / "config.json").is_file():
             raise FileNotFoundError(f"no encoder at {model_dir} (config.json missing)")
         self.model_dir = model_dir
-        if self.device_name == "auto":
-            device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        else:
-            device = torch.device(self.device_name)
-        tok = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
-        model = AutoModel.from_pretrained(str(model_dir), local_files_only=True)
-        model.eval().to(device)
-        self._torch, self._tok, self._model, self._device = torch, tok, model, device
         self._revision = weights_revision(model_dir)
+        backend, device = self._resolve()
+        self._tok = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
+        if backend == "torch":
+            from .encoder_torch import TorchRunner
+
+            self._runner = TorchRunner(model_dir, device, threads=self.threads)
+        else:
+            from .encoder_onnx import OnnxRunner, cached_model
+
+            path = cached_model(model_dir, self._revision, backend, self.cache_dir)
+            self._runner = OnnxRunner(path, threads=self.threads)
+        self.backend = backend
+        self.device_name = device
+        log.info("encoder %s loaded: backend %s on %s", self._revision, backend, device)
         return self
+
+    def _resolve(self) -> tuple[str, str]:
+        """(backend, device) with 'auto' decided: torch on CUDA, onnx-int8 on CPU when available."""
+        device = self.device_name
+        if device == "auto":
+            import torch
+
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        backend = self.backend
+        on_cuda = device.startswith("cuda")
+        if backend == "auto":
+            from .encoder_onnx import onnx_available
+
+            if on_cuda:
+                backend = "torch"
+            elif onnx_available():
+                backend = "onnx-int8"
+            else:
+                log.warning("onnxruntime or onnx is not installed: the encoder runs on torch (slower on CPU)")
+                backend = "torch"
+        if backend != "torch" and on_cuda:
+            raise ValueError(f"backend {backend!r} runs on CPU only; use backend torch (or auto) with {device}")
+        return backend, device
 
     def _require(self) -> None:
         if not self.loaded:
@@ -110,12 +197,19 @@ class Encoder:
 
     @property
     def device(self) -> str:
-        return str(self._device) if self._device is not None else self.device_name
+        """The device the encoder runs on ("auto" until loaded)."""
+        return self.device_name
+
+    @property
+    def rows_per_pass(self) -> int:
+        """Windows in one forward pass: ``batch_size``, at least ``CUDA_MIN_BATCH`` on a GPU."""
+        return max(self.batch_size, CUDA_MIN_BATCH) if self.device_name.startswith("cuda") else self.batch_size
 
     # ------------------------------------------------------------------ chunking
     def _chunk_ids(self, texts: Sequence[str]) -> tuple[list[list[int]], np.ndarray]:
         """Token ids (with [CLS]/[SEP]) of every window, and the text index each window belongs to."""
         tok = self._tok
+        # One tokenizer call for the whole batch (the fast tokenizer works through it in Rust).
         enc = tok(list(texts), add_special_tokens=False, truncation=False, verbose=False)
         body = self.max_length - 2
         step = body - self.stride
@@ -133,30 +227,26 @@ class Encoder:
         return chunks, np.asarray(owner, dtype=np.int64)
 
     def _forward(self, chunks: list[list[int]]) -> np.ndarray:
-        """Normalised mean-pooled vectors of token-id lists, batched by length, in input order."""
-        torch = self._torch
-        out = np.zeros((len(chunks), EMBED_DIM), dtype=np.float32)
-        order = sorted(range(len(chunks)), key=lambda k: len(chunks[k]))
+        """Normalised mean-pooled vectors of token-id lists, run in length buckets, in input order."""
+        lengths = np.fromiter((len(c) for c in chunks), dtype=np.int64, count=len(chunks))
+        order = np.argsort(lengths, kind="stable")
         pad = self._tok.pad_token_id or 0
-        use_amp = self._device.type == "cuda"
-        amp_dtype = torch.bfloat16 if use_amp and torch.cuda.is_bf16_supported() else torch.float16
-        with torch.inference_mode():
-            for b in range(0, len(order), self.batch_size):
-                idx = order[b : b + self.batch_size]
-                width = max(len(chunks[k]) for k in idx)
-                ids = torch.full((len(idx), width), pad, dtype=torch.long)
-                mask = torch.zeros((len(idx), width), dtype=torch.long)
-                for r, k in enumerate(idx):
-                    ids[r, : len(chunks[k])] = torch.tensor(chunks[k])
-                    mask[r, : len(chunks[k])] = 1
-                ids, mask = ids.to(self._device), mask.to(self._device)
-                with torch.autocast(device_type="cuda", dtype=amp_dtype, enabled=use_amp):
-                    hidden = self._model(input_ids=ids, attention_mask=mask).last_hidden_state
-                hidden = hidden.float()
-                m = mask.unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
-                pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
-                out[idx] = pooled.cpu().numpy()
+        waste = self.pad_waste if self.pad_waste is not None else (
+            CUDA_PAD_WASTE if self.device_name.startswith("cuda") else CPU_PAD_WASTE)
+        outputs = []
+        for bucket in plan_buckets(lengths[order], max_rows=self.rows_per_pass,
+                                   max_tokens=self.rows_per_pass * self.max_length, pad_waste=waste):
+            idx = order[bucket]
+            width = int(lengths[idx[-1]])  # sorted: the last window is the longest
+            ids = np.full((len(idx), width), pad, dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for r, k in enumerate(idx):
+                n = int(lengths[k])
+                ids[r, :n] = chunks[k]
+                mask[r, :n] = 1
+            outputs.append(self._runner.run(ids, mask))
+        out = np.empty((len(chunks), EMBED_DIM), dtype=np.float32)
+        out[order] = self._runner.collect(outputs)  # one device-to-host copy for the whole batch
         return out
 
     # ------------------------------------------------------------------ public API
@@ -172,6 +262,28 @@ class Encoder:
         """n x 384 L2-normalised embeddings; long texts get the re-normalised mean of their windows."""
         vecs, owner = self.embed_chunks(texts)
         return pool_chunks(vecs, owner, len(texts))
+
+
+def plan_buckets(sorted_lengths: np.ndarray, *, max_rows: int, max_tokens: int, pad_waste: float) -> list[slice]:
+    """Cut windows sorted by length into forward passes.
+
+    A bucket closes before the window that would make it exceed ``max_rows`` rows, ``max_tokens``
+    padded tokens, or padding beyond ``pad_waste`` times its real tokens. On CPU the cost is the
+    padded token count, so buckets stay tight (one bucket per batch padded every short text to the
+    longest one and halved throughput); a GPU is bound by launches, so it takes wide buckets.
+    """
+    buckets: list[slice] = []
+    start, real = 0, 0
+    for i, width in enumerate(sorted_lengths.tolist()):
+        rows = i - start + 1
+        padded = rows * width
+        if i > start and (rows > max_rows or padded > max_tokens or padded > (1 + pad_waste) * (real + width)):
+            buckets.append(slice(start, i))
+            start, real = i, 0
+        real += width
+    if len(sorted_lengths):
+        buckets.append(slice(start, len(sorted_lengths)))
+    return buckets
 
 
 def pool_chunks(vecs: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Toxicity and bias scores from one MiniLM pass plus logistic heads.
+"""Toxicity (with its sub-labels) and bias scores from one MiniLM pass plus trained heads.
 
 Every text is cut into overlapping windows of at most ``max_length`` tokens (one window for
 ordinary texts); all windows of a batch go through the encoder together, every head reads every
@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 REQUIRED_LABELS = ("toxicity", "bias")
+#: Category of each label when heads.json does not say (heads trained before the sub-labels existed).
+DEFAULT_CATEGORIES = {"toxicity": "toxicity", "bias": "bias", "severe_toxicity": "toxicity", "obscene": "toxicity",
+                      "threat": "toxicity", "insult": "toxicity", "identity_attack": "toxicity"}
 TRAIN_HINT = "guardstream train --data-dir ../shared/datasets"
 
 
@@ -36,9 +39,14 @@ class WeightsNotFoundError(FileNotFoundError):
 
 
 class TextClassifier:
-    """``predict(texts) -> [{"toxicity": p, "bias": p, ...}, ...]`` with p in 0..1."""
+    """``predict(texts) -> [{"toxicity": p, "insult": p, ..., "bias": p}, ...]`` with p in 0..1."""
 
     name = "minilm-l6-heads"
+
+    @classmethod
+    def from_config(cls, config) -> "TextClassifier":
+        """From ``ClassifiersConfig`` (encoder_dir, weights_dir, device)."""
+        return cls(encoder_dir=config.encoder_dir, weights_dir=config.weights_dir, device=config.device)
 
     def __init__(
         self,
@@ -48,10 +56,13 @@ class TextClassifier:
         device: str = "auto",
         max_length: int = 256,
         batch_size: int = 32,
+        backend: str | None = None,
     ) -> None:
         self.weights_dir = Path(weights_dir) if weights_dir is not None else DEFAULT_WEIGHTS_DIR
+        # backend None: the process-wide default (classifiers.encoder, set by the worker); the heads were
+        # trained and calibrated on the fp32 "torch" backend.
         self.encoder = Encoder(
-            model_dir=encoder_dir, device=device, max_length=max_length, batch_size=batch_size
+            model_dir=encoder_dir, device=device, max_length=max_length, batch_size=batch_size, backend=backend
         )
         self.heads: LogisticHeads | None = None
 
@@ -80,8 +91,16 @@ class TextClassifier:
 
     @property
     def thresholds(self) -> dict[str, float]:
+        """Calibrated threshold per label (best F1 on the dev split, see heads.json)."""
         self._require()
         return self.heads.thresholds()  # type: ignore[union-attr]
+
+    @property
+    def categories(self) -> dict[str, str]:
+        """label -> category (toxicity or bias) for every label of the heads."""
+        self._require()
+        stored = self.heads.metadata.get("categories", {})  # type: ignore[union-attr]
+        return {lab: stored.get(lab) or DEFAULT_CATEGORIES.get(lab, lab) for lab in self.labels}
 
     @property
     def revision(self) -> str:

@@ -1,9 +1,12 @@
-"""``guardstream train``: fit the toxicity and bias heads on frozen MiniLM embeddings.
+"""``guardstream train``: fit the toxicity, toxicity sub-label and bias heads on frozen MiniLM embeddings.
 
-Reads the offline datasets (see classifiers/datasets.py for labels and splits), embeds every text
-once (optionally cached), fits one logistic regression per head on the train split, picks C by dev
-AUC and the threshold by best dev F1, evaluates on held-out sets, and writes ``heads.npz``,
-``heads.json`` and ``metrics.json`` into ``--out``.
+Reads the offline datasets (see classifiers/datasets.py and classifiers/toxicity_types.py for labels and
+splits), embeds every text once (cached with ``--cache``), fits one logistic regression per label on its
+train split, picks C by dev AUC and the threshold by best dev F1 (dev precision / recall at that
+threshold go into heads.json), evaluates on held-out sets (classifiers/train_report.py), and writes
+``heads.npz``, ``heads.json`` and ``metrics.json`` into ``--out``. Deterministic for a given seed.
+
+    guardstream train --data-dir ../shared/datasets --cache .cache/emb
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import platform
 import sys
 import time
@@ -20,11 +24,17 @@ from typing import Sequence
 import numpy as np
 
 from . import datasets as D
+from . import toxicity_types as T
+from . import train_report as R
 from .encoder import Encoder
 from .heads import LogisticHeads
-from .text import DEFAULT_WEIGHTS_DIR
+from .text import DEFAULT_CATEGORIES, DEFAULT_WEIGHTS_DIR
+from .train_report import binary_metrics
 
-C_GRID = (0.25, 1.0, 4.0)
+#: Head order in heads.npz: the toxicity category head, its sub-labels, then bias.
+LABELS: tuple[str, ...] = ("toxicity", *T.TYPE_LABELS, "bias")
+
+C_GRID = (0.0625, 0.25, 1.0, 4.0)  # small C (strong L2) helps the heads with few positives (threat)
 
 
 def _log(msg: str) -> None:
@@ -80,26 +90,9 @@ class ChunkCache:
         return np.stack([heads.predict_proba(self.data[_key(t)]).max(0) for t in texts])
 
 
-# ---------------------------------------------------------------- metrics
-def binary_metrics(y: np.ndarray, p: np.ndarray, thr: float) -> dict[str, float]:
-    from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score, roc_auc_score
-
-    pred = (p >= thr).astype(int)
-    out = {
-        "n": int(len(y)),
-        "positives": int(y.sum()),
-        "accuracy": float(accuracy_score(y, pred)),
-        "precision": float(precision_score(y, pred, zero_division=0)),
-        "recall": float(recall_score(y, pred, zero_division=0)),
-        "f1": float(f1_score(y, pred, zero_division=0)),
-        "macro_f1": float(f1_score(y, pred, average="macro", zero_division=0)),
-    }
-    if 0 < y.sum() < len(y):
-        out["auc"] = float(roc_auc_score(y, p))
-    return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
-
-
+# ---------------------------------------------------------------- fitting
 def best_f1_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """The score threshold with the highest F1 on (y, p)."""
     from sklearn.metrics import precision_recall_curve
 
     prec, rec, thr = precision_recall_curve(y, p)
@@ -108,6 +101,7 @@ def best_f1_threshold(y: np.ndarray, p: np.ndarray) -> float:
 
 
 def fit_head(X: np.ndarray, y: np.ndarray, Xd: np.ndarray, yd: np.ndarray, seed: int, w: np.ndarray | None = None):
+    """Logistic regression (balanced classes) with C from ``C_GRID`` chosen by dev AUC: (C, model)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
 
@@ -125,12 +119,17 @@ def fit_head(X: np.ndarray, y: np.ndarray, Xd: np.ndarray, yd: np.ndarray, seed:
 
 # ---------------------------------------------------------------- main
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="guardstream train", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="guardstream train", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=__doc__.replace("``", ""),
+        epilog="example:\n  guardstream train --data-dir ../shared/datasets --cache .cache/emb\n"
+               "writes classifiers/weights/{heads.npz,heads.json,metrics.json}; see classifiers/MODEL_CARD.md")
     p.add_argument("--data-dir", required=True, type=Path, help="the shared datasets folder")
     p.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS_DIR, help="where heads + metrics go")
-    p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--max-per-source", type=int, default=None, help="cap rows per source and task")
-    p.add_argument("--cache", type=Path, default=None, help="directory for embedding caches")
+    p.add_argument("--seed", type=int, default=13, help="drives the row samples (splits do not depend on it)")
+    p.add_argument("--max-per-source", type=int, default=None, help="cap rows per source and task (quick runs)")
+    p.add_argument("--cache", type=Path, default=None,
+                   help="directory for embedding caches (one file per encoder revision); strongly advised")
     p.add_argument("--encoder-dir", type=Path, default=None)
     p.add_argument("--device", default="auto")
     p.add_argument("--templates-per-term", type=int, default=26)
@@ -142,6 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def load_pools(data_dir: Path, seed: int, cap_n: int | None) -> tuple[list[D.Row], list[D.Row]]:
+    """The toxicity and bias pools (rows of every split)."""
+    return _pools(data_dir, seed, cap_n)[:2]
+
+
+def _pools(data_dir: Path, seed: int, cap_n: int | None):
     dav_t, dav_b = D.davidson(data_dir, seed)
     ts_t, ts_b = D.toxic_spans(data_dir, seed)
     ca_t, ca_b = D.convabuse(data_dir)
@@ -150,11 +154,24 @@ def load_pools(data_dir: Path, seed: int, cap_n: int | None) -> tuple[list[D.Row
     own = D.own_identity_mentions(seed)
     neutral = [
         D.presidio_templates(data_dir, seed), D.sec_filings(data_dir), D.wnut17(data_dir), D.own_assistant_neutral(),
-    ]  # label 0 for both heads (formal / assistant register)
+    ]  # label 0 for every head (formal / assistant register)
     tox = [r for rows in (dav_t, ts_t, ca_t, tg, own, *neutral) for r in D.cap(rows, cap_n, seed)]
     tox += D.cap(D.mix_in_context(tox, seed), cap_n, seed)  # toxic / clean texts inside formal context
     bias = [r for rows in (dav_b, ts_b, ca_b, tg, sg, own, *neutral) for r in D.cap(rows, cap_n, seed)]
-    return tox, bias
+    return tox, bias, dav_b, tg
+
+
+def load_label_pools(data_dir: Path, seed: int, cap_n: int | None) -> dict[str, list[D.Row]]:
+    """label -> rows, in ``LABELS`` order (sub-label pools: see classifiers/toxicity_types.py)."""
+    tox, bias, dav_b, tg = _pools(data_dir, seed, cap_n)
+    types = T.type_pools(tox, data_dir, dav_b, tg)
+    if cap_n is not None:
+        for lab, rows in types.items():
+            by_src: dict[str, list[D.Row]] = {}
+            for r in rows:
+                by_src.setdefault(r.source, []).append(r)
+            types[lab] = [r for src in sorted(by_src) for r in D.cap(by_src[src], cap_n, seed)]
+    return {"toxicity": tox, **types, "bias": bias}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,14 +180,15 @@ def main(argv: list[str] | None = None) -> int:
     np.random.seed(args.seed)
     data_dir: Path = args.data_dir
     if not (data_dir / "davidson-hate-offensive").is_dir():
-        print(f"error: {data_dir} does not look like the datasets folder", file=sys.stderr)
+        print(f"error: {data_dir} does not look like the datasets folder (no davidson-hate-offensive/); "
+              "pass --data-dir ../shared/datasets", file=sys.stderr)
         return 2
 
     _log("reading datasets")
-    tox, bias = load_pools(data_dir, args.seed, args.max_per_source)
+    pools = load_label_pools(data_dir, args.seed, args.max_per_source)
     wiki = D.wiki_testsets(data_dir)
+    jigsaw = T.jigsaw_sample(data_dir)  # evaluation fixture only (CC BY-SA text), never trained on
     templates, _terms = D.identity_templates(data_dir, args.seed, args.templates_per_term)
-    pools = {"toxicity": tox, "bias": bias}
     for name, rows in pools.items():
         counts: dict[str, int] = {}
         for r in rows:
@@ -185,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     cache = ChunkCache(cache_path)
     all_texts = [r.text for rows in pools.values() for r in rows]
     all_texts += [r.text for rows in wiki.values() for r in rows] + [ph for _, ph, _ in templates]
+    all_texts += [r.text for r in jigsaw["toxicity"]]
     t_emb = time.time()
     cache.fill(encoder, all_texts)
     emb_s = time.time() - t_emb
@@ -207,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         thr = best_f1_threshold(yd, pd_)
         dev = binary_metrics(yd, pd_, thr)
         head_meta[name] = {
+            "category": DEFAULT_CATEGORIES[name],
             "threshold": round(thr, 4),
             "threshold_rule": "best F1 on the dev split",
             "C": c,
@@ -214,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             "train_rows": len(tr),
             "train_positives": int(y.sum()),
             "train_sources": sorted({r.source for r in tr}),
+            "positive_sources": sorted({r.source for r in tr if r.label == 1}),
             "sample_weights": {"own_identity_neutral": args.identity_neutral_weight, "other": 1.0},
         }
         _log(f"  {name}: C={c} threshold {thr:.3f} dev P {dev['precision']} R {dev['recall']} AUC {dev.get('auc')}")
@@ -227,86 +248,49 @@ def main(argv: list[str] | None = None) -> int:
         "text_score": "max over overlapping windows of the per-window head probability",
         "seed": args.seed,
         "max_per_source": args.max_per_source,
+        "categories": {lab: DEFAULT_CATEGORIES[lab] for lab in labels},
         "split_rule": "sha1(lowercased whitespace-normalised text) % 100: <80 train, 80-89 dev, 90-99 test; "
         "convabuse uses its train/valid/test files; seegull splits by identity; presidio_templates by template; "
-        "own_assistant_neutral by prompt (a prompt and its answer stay together)",
+        "own_assistant_neutral by prompt (a prompt and its answer stay together); the sub-label pools reuse "
+        "the same rule, so a text has one split for every head",
         "heads": head_meta,
     }
-    thr = heads.thresholds()
-    idx = {lab: j for j, lab in enumerate(labels)}
+    heads.metadata["thresholds"] = {k: round(v, 4) for k, v in heads.thresholds().items()}
 
     _log("evaluating")
-    metrics: dict = {"toxicity": {}, "bias": {}}
-    for name, rows in pools.items():
-        j = idx[name]
-        te = [r for r in rows if r.split == "test"]
-        by_src: dict[str, list[D.Row]] = {}
-        for r in te:
-            by_src.setdefault(r.source, []).append(r)
-        for src, rs in sorted(by_src.items()):
-            key = "convabuse_test" if src == "convabuse" else f"{src}_heldout_test"
-            p = cache.max_score(heads, [r.text for r in rs])[:, j]
-            metrics[name][key] = binary_metrics(np.array([r.label for r in rs]), p, thr[name])
-        p = cache.max_score(heads, [r.text for r in te])[:, j]
-        metrics[name]["all_heldout_test"] = binary_metrics(np.array([r.label for r in te]), p, thr[name])
-    for wname, rs in wiki.items():
-        p = cache.max_score(heads, [r.text for r in rs])[:, idx["toxicity"]]
-        metrics["toxicity"][wname] = binary_metrics(np.array([r.label for r in rs]), p, thr["toxicity"])
-
-    tp = cache.max_score(heads, [ph for _, ph, _ in templates])
-    ty = np.array([y for _, _, y in templates])
-    fpr_block: dict = {"source": "conversationai-bias en_sentence_templates.csv, nontoxic rows, "
-                       f"{args.templates_per_term} sampled per identity term (seed {args.seed})"}
-    for name in labels:
-        j = idx[name]
-        per_term = {}
-        for term in sorted({t for t, _, _ in templates}):
-            sel = np.array([t == term and y == 0 for t, _, y in templates])
-            if sel.any():
-                per_term[term] = round(float((tp[sel, j] >= thr[name]).mean()), 4)
-        vals = np.array(list(per_term.values()))
-        fpr_block[name] = {
-            "overall_fpr": round(float((tp[ty == 0, j] >= thr[name]).mean()), 4),
-            "mean_term_fpr": round(float(vals.mean()), 4),
-            "max_term_fpr": round(float(vals.max()), 4),
-            "worst_terms": dict(sorted(per_term.items(), key=lambda kv: -kv[1])[:8]),
-            "per_term_fpr": per_term,
-        }
-    fpr_block["toxicity"]["template_auc_toxic_vs_nontoxic"] = binary_metrics(ty, tp[:, idx["toxicity"]], thr["toxicity"]).get("auc")
-    metrics["identity_templates"] = fpr_block
-
-    # false-positive rate on the held-out (test split) rows of the neutral formal / assistant-register sources
-    neutral_block: dict = {"sources": list(D.NEUTRAL_SOURCES), "split": "test (hash split; own pairs by prompt)"}
-    for name in labels:
-        j = idx[name]
-        te = [r for r in pools[name] if r.split == "test" and r.source in D.NEUTRAL_SOURCES]
-        p = cache.max_score(heads, [r.text for r in te])[:, j] >= thr[name]
-        block = {"all": {"n": len(te), "fpr": round(float(p.mean()), 4)}}
-        for src in D.NEUTRAL_SOURCES:
-            sel = np.array([r.source == src for r in te])
-            block[src] = {"n": int(sel.sum()), "fpr": round(float(p[sel].mean()), 4)}
-        neutral_block[name] = block
-    metrics["neutral_heldout"] = neutral_block
+    score = cache.max_score
+    metrics: dict = R.pool_tests(pools, heads, score)
+    for wname, block in R.external_sets({w: {"toxicity": rs} for w, rs in wiki.items()}, heads, score).items():
+        metrics["toxicity"][wname] = block["toxicity"]
+    metrics["jigsaw_sample_fixture"] = {
+        "note": "282 Wikipedia talk comments from detoxify's test fixture (text CC BY-SA 3.0): evaluation only, "
+        "far too small for conclusions (severe 3, threat 2, identity_hate 5 positives)",
+        **R.external_sets({"jigsaw": jigsaw}, heads, score)["jigsaw"],
+    }
+    metrics["identity_templates"] = R.identity_templates(
+        templates, heads, score, "conversationai-bias en_sentence_templates.csv, "
+        f"{args.templates_per_term} sampled per identity term and class (seed {args.seed})")
+    metrics["neutral_heldout"] = R.neutral_heldout(pools, heads, score)
 
     total_s = time.time() - t_start
     metrics["run"] = {
         "command": "python -m classifiers.train (= guardstream train) "
         + " ".join(argv if argv is not None else sys.argv[1:]),
-        "machine": f"{platform.machine()} CPU, {__import__('os').cpu_count()} cores" if encoder.device == "cpu" else encoder.device,
+        "machine": f"{platform.machine()} CPU, {os.cpu_count()} cores" if encoder.device == "cpu" else encoder.device,
         "encoder_revision": encoder.revision,
         "heads_revision": heads.content_hash(),
         "embedding_seconds": round(emb_s, 1),
         "total_seconds": round(total_s, 1),
         "texts_embedded": len(set(all_texts)),
     }
-    heads.metadata["thresholds"] = {k: round(v, 4) for k, v in thr.items()}
     out: Path = args.out
     heads.save(out)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     _log(f"wrote {out}/heads.npz, heads.json, metrics.json in {total_s:.0f}s")
     for name in labels:
         for k, v in metrics[name].items():
-            _log(f"  {name:9s} {k:28s} " + " ".join(f"{m}={v[m]}" for m in ("n", "auc", "precision", "recall", "macro_f1") if m in v))
+            _log(f"  {name:15s} {k:34s} " + " ".join(
+                f"{m}={v[m]}" for m in ("n", "positives", "auc", "precision", "recall", "macro_f1") if m in v))
     return 0
 
 

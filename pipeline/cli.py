@@ -221,10 +221,45 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_decrypt(args: argparse.Namespace) -> int:
+    from types import SimpleNamespace
+
+    from classifiers.pii.decrypt import decrypt_stream
+    from classifiers.pii.tokens import DecryptError, SecretError, TokenCipher, read_secret
+
+    if args.key_file or args.key_env:
+        ref = SimpleNamespace(env=args.key_env, file=args.key_file)
+    else:
+        ref = _config(args).classifiers.pii.encryption_key
+    try:
+        cipher = TokenCipher(read_secret(ref, what="decryption key"))
+        source = " ".join(args.token) if args.token else sys.stdin.read()
+        found = decrypt_stream(source, cipher, sys.stdout)
+    except (SecretError, DecryptError) as exc:
+        print(f"guardstream decrypt: {exc}", file=sys.stderr)
+        return 2
+    if found == 0:
+        print("guardstream decrypt: no encrypted token (<TYPE:enc:v1:...>) in the input", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_classify(args: argparse.Namespace) -> int:
     from pipeline.classify_cli import classify_texts
 
     return classify_texts(_config(args), args.text, sys.stdin)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from classifiers.evaluation import EvalDataError, evaluate, format_report
+
+    try:
+        report = evaluate(_config(args), args.task, args.data)
+    except EvalDataError as exc:
+        print(f"guardstream eval: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(report) if args.json else format_report(report))
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -309,10 +344,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p = add("schema", cmd_schema, "write the event/verdict JSON Schema files", config=False)
     p.add_argument("--out", type=Path, default=None, help="directory (default: the schemas package)")
+    p = add("decrypt", cmd_decrypt, "print the clear text of PII encrypted by the encrypt masking operator "
+                                    "(a token, a text or verdict JSON on stdin)")
+    p.add_argument("token", nargs="*", help="tokens or text; without any, read stdin (text, JSON or JSON lines)")
+    key = p.add_mutually_exclusive_group()
+    key.add_argument("--key-env", metavar="VAR", help="environment variable holding the key "
+                                                     "(default: classifiers.pii.encryption_key in the config)")
+    key.add_argument("--key-file", type=Path, metavar="PATH", help="file holding the key")
     p = add("classify", cmd_classify, "print verdict JSON for texts given as arguments or JSONL on stdin")
     p.add_argument("text", nargs="*", help="texts; without any, read JSONL lines {\"text\": ...} from stdin")
+    p = add("eval", cmd_eval, "measure the configured classifier on a labelled JSONL file")
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.epilog = ("toxicity / bias: one JSON object per line, {\"text\": \"...\", \"label\": 0 or 1}; prints n, AUC of the\n"
+                "category score, and accuracy, precision, recall and macro-F1 of the violation decision at the\n"
+                "configured threshold (classifiers.<task>.threshold and .labels, else the calibrated ones).\n"
+                "pii: {\"text\": \"...\", \"spans\": [{\"start\": 0, \"end\": 4, \"label\": \"PERSON\"}]} per line; exact-span\n"
+                "precision, recall and F1, overall and per entity type (classifiers/pii/evaluation.py).\n"
+                "example:  guardstream eval --task toxicity --data my_labelled.jsonl --json")
+    p.add_argument("--task", required=True, choices=["toxicity", "bias", "pii"], help="what to measure")
+    p.add_argument("--data", required=True, type=Path, help="labelled JSONL file")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     # Listed for --help only: main() hands `train` to classifiers.train before this parser runs.
-    add("train", None, "train the toxicity and bias heads (see `guardstream train --help`)", config=False)
+    add("train", None, "train the toxicity, toxicity sub-label and bias heads (see `guardstream train --help`)",
+        config=False)
     p = add("demo", cmd_demo, "start everything, send the sample traffic, print a summary, stop")
     p.add_argument("--traffic", type=Path, default=Path("samples/traffic.jsonl"))
     p.add_argument("--keep-running", action="store_true",

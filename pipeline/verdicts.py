@@ -10,7 +10,8 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Protocol, Sequence
 
-from classifiers.pii import PiiDetector, mask_json, mask_text
+from classifiers.pii import MaskPolicy, PiiDetector, mask_json, mask_text
+from classifiers.scoring import CategoryRule, build_scorer, category_rules, category_score, label_categories
 from schemas.config import ClassifiersConfig
 from schemas.event import CATEGORIES, ClassifierInfo, Event, PiiEntity, Verdict
 
@@ -23,6 +24,9 @@ class TextScorer(Protocol):
 
     @property
     def thresholds(self) -> dict[str, float]: ...  # calibrated threshold per label
+
+    # Optional: ``categories`` (label -> toxicity | bias) when the scorer emits sub-labels; see
+    # classifiers/scoring.py.
 
     def load(self) -> None: ...
 
@@ -51,16 +55,20 @@ class VerdictEngine:
         self.config = config
         self.max_text_chars = max_text_chars
         self._scorer = scorer
-        self._pii = PiiDetector(entities=config.pii.entities or None, threshold=config.pii.threshold)
+        # Patterns + NER per classifiers.pii; the masking policy reads its secrets (hash salt,
+        # encryption key) now, so a missing secret stops start-up instead of the first batch.
+        self._pii = PiiDetector.from_config(config.pii)
+        self._mask_policy = MaskPolicy.from_config(config.pii)
+        self._rules: dict[str, CategoryRule] = {}
+        self._categories: dict[str, str] = {}
 
     def load(self) -> None:
-        """Load the encoder, the heads and the PII recognizers."""
+        """Load the encoder, the heads and the PII recognizers; check the per-label thresholds."""
         if self._scorer is None:
-            from classifiers import create_classifier
-
-            self._scorer = create_classifier(self.config.name, encoder_dir=self.config.encoder_dir,
-                                             weights_dir=self.config.weights_dir, device=self.config.device)
+            self._scorer = build_scorer(self.config)
         self._scorer.load()
+        self._categories = label_categories(self._scorer)
+        self._rules = category_rules(self.config, self._scorer)
         self._pii.load()
 
     @property
@@ -72,13 +80,14 @@ class VerdictEngine:
     def thresholds(self) -> dict[str, float]:
         """Threshold per enabled category: the configured one, else the one calibrated with the heads."""
         assert self._scorer is not None, "call load() first"
-        cfg = self.config
-        trained = self._scorer.thresholds
-        thresholds = {name: c.threshold if c.threshold is not None else trained[name]
-                      for name, c in (("toxicity", cfg.toxicity), ("bias", cfg.bias)) if c.enabled}
-        if cfg.pii.enabled:
-            thresholds["pii"] = cfg.pii.threshold
+        thresholds = {name: rule.threshold for name, rule in self._rules.items()}
+        if self.config.pii.enabled:
+            thresholds["pii"] = self.config.pii.threshold
         return thresholds
+
+    def label_thresholds(self) -> dict[str, float]:
+        """Threshold of every sub-label that counts towards its category's violation (CategoryConfig.labels)."""
+        return {lab: thr for rule in self._rules.values() for lab, thr in rule.label_thresholds.items()}
 
     def classify(self, events: Sequence[Event]) -> list[Verdict]:
         """One batch in, one verdict per event out, in the same order."""
@@ -102,7 +111,7 @@ class VerdictEngine:
     def _verdict(self, event: Event, score: dict[str, float], entities: list[PiiEntity],
                  truncated: bool, thresholds: dict[str, float], info: ClassifierInfo,
                  latency_ms: float, now: datetime) -> Verdict:
-        operator = self.config.pii.operator
+        operator = self._mask_policy
         data: dict[str, Any] = event.model_dump(by_alias=False)
         if event.text is not None:
             data["text"] = mask_text(event.text[: self.max_text_chars], entities, operator)
@@ -112,8 +121,12 @@ class VerdictEngine:
             data["tool"]["arguments"] = mask_json(event.tool.arguments, arg_entities, operator)
             found.extend(arg_entities)
         pii_score = max((e.score for e in found), default=0.0)
-        scores = {"toxicity": float(score.get("toxicity", 0.0)), "bias": float(score.get("bias", 0.0)),
-                  "pii": pii_score}
-        violations = [c for c in CATEGORIES if c in thresholds and scores[c] >= thresholds[c]]
+        # Category scores first, then every sub-label of the classifier (scores.insult, ...; the index
+        # maps scores dynamically); violations stay per category.
+        scores = {c: category_score(score, c, self._categories) for c in ("toxicity", "bias")}
+        scores["pii"] = pii_score
+        scores.update({lab: float(v) for lab, v in score.items() if lab not in scores})
+        violations = [c for c in CATEGORIES if c in thresholds and (
+            self._rules[c].violated(score, scores[c]) if c in self._rules else scores[c] >= thresholds[c])]
         return Verdict(**data, scores=scores, violations=violations, pii=found, classifier=info,
                        latency_ms=latency_ms, processed_at=now, text_truncated=truncated)

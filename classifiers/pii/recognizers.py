@@ -16,7 +16,7 @@ from typing import ClassVar
 
 import phonenumbers
 
-from classifiers.pii.checks import IBAN_LENGTHS, card_ok, iban_ok, ssn_parts_ok
+from classifiers.pii.checks import IBAN_LENGTHS, card_ok, iban_ok, luhn_ok, ssn_parts_ok
 from schemas.event import PiiEntity
 
 
@@ -79,6 +79,25 @@ class PhoneRecognizer(Recognizer):
         return found
 
 
+class LoosePhoneRecognizer(Recognizer):
+    """Phone-like digit groups (7-15 digits, separators, optional + and (0)) that ``phonenumbers``
+    cannot validate: fictional or foreign national numbers. Scores 0.3, so only a context word
+    ("call", "phone", "office", "fax", "mobile") makes them a finding."""
+
+    name = "phone_loose"
+    entity_type = "PHONE"
+    _RE = re.compile(r"(?<![\w+.\-/])(?:\+[0-9]{1,3}[ .\-]?)?(?:\(0\)[ ]?|\([0-9]{1,4}\)[ ]?)?[0-9]{2,5}"
+                     r"(?:[ .\-][0-9]{2,5}){0,4}(?![\w/]|[.\-][0-9])")
+
+    def find(self, text: str) -> list[PiiEntity]:
+        found = []
+        for m in self._RE.finditer(text):
+            digits = sum(c.isdigit() for c in m[0])
+            if 7 <= digits <= 15:
+                found.append(self._entity(m.start(), m.end(), 0.3))
+        return found
+
+
 class CreditCardRecognizer(Recognizer):
     """Payment card numbers: 13-19 digits, optionally grouped by spaces or dashes; IIN + Luhn."""
 
@@ -91,14 +110,21 @@ class CreditCardRecognizer(Recognizer):
     # groups would cost a lot on long runs of small numbers and catch mostly noise.
     _MAX_GROUPS = 6
 
+    # After "card", "cc", "visa" ... any Luhn-valid 12-19 digits count: issuers outside the prefix
+    # table (legacy JCB 1800/2131, 12-digit Maestro, new ranges) are still cards there.
+    _CONTEXT = re.compile(r"(?<![A-Za-z])(?:card|cc|credit|debit|visa|master\s?card|amex|maestro|jcb|discover|"
+                          r"diners|pan)(?![A-Za-z])", re.IGNORECASE)
+
     def find(self, text: str) -> list[PiiEntity]:
         found: list[PiiEntity] = []
         for run in self._RUN.finditer(text):
             groups = [(g.start() + run.start(), g.end() + run.start()) for g in self._GROUP.finditer(run[0])]
-            found.extend(self._entity(s, e, 0.95) for s, e in self._cards_in_run(text, groups))
+            context = bool(self._CONTEXT.search(text, max(0, run.start() - 40), run.start()))
+            found.extend(self._entity(s, e, 0.95) for s, e in self._cards_in_run(text, groups, context))
         return found
 
-    def _cards_in_run(self, text: str, groups: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    def _cards_in_run(self, text: str, groups: list[tuple[int, int]],
+                      context: bool = False) -> list[tuple[int, int]]:
         # A run may hold a card next to other numbers ("qty 2 4111 1111 1111 1111"), so try
         # every sub-run of whole groups. A sub-run may only be cut at a space: a dash-joined
         # longer number (an id, a tracking code) is one token and must not yield a card.
@@ -109,14 +135,16 @@ class CreditCardRecognizer(Recognizer):
         for i, (start, _) in enumerate(groups):
             # Every issuer prefix starts with 2-6: a cheap reject that keeps long runs of
             # small numbers (tables, lists of ids) fast.
-            if not cut(i) or text[start] not in "23456":
+            if not cut(i) or (text[start] not in "23456" and not context):
                 continue
             digits = ""
             for j in range(i, min(i + self._MAX_GROUPS, len(groups))):
                 digits += text[groups[j][0]:groups[j][1]]
                 if len(digits) > 19:
                     break
-                if len(digits) >= 13 and cut(j + 1) and card_ok(digits):
+                if not cut(j + 1):
+                    continue
+                if (len(digits) >= 13 and card_ok(digits)) or (context and len(digits) >= 12 and luhn_ok(digits)):
                     candidates.append((i, j))
         # Longest first, then leftmost; a sub-run spans at most _MAX_GROUPS groups, so the
         # overlap test against the taken groups is cheap.
@@ -233,26 +261,3 @@ class IpAddressRecognizer(Recognizer):
         except ValueError:
             return False
         return True
-
-
-#: Every recognizer, by name. The one place to add one.
-RECOGNIZERS: dict[str, type[Recognizer]] = {
-    EmailRecognizer.name: EmailRecognizer,
-    PhoneRecognizer.name: PhoneRecognizer,
-    CreditCardRecognizer.name: CreditCardRecognizer,
-    IbanRecognizer.name: IbanRecognizer,
-    UsSsnRecognizer.name: UsSsnRecognizer,
-    IpAddressRecognizer.name: IpAddressRecognizer,
-}
-
-#: The entity types the registered recognizers can report.
-SUPPORTED_ENTITIES: tuple[str, ...] = tuple(dict.fromkeys(cls.entity_type for cls in RECOGNIZERS.values()))
-
-
-def get_recognizer(name: str) -> Recognizer:
-    """A new instance of the recognizer registered as ``name``; unknown names list the valid ones."""
-    try:
-        cls = RECOGNIZERS[name]
-    except KeyError:
-        raise ValueError(f"unknown PII recognizer {name!r}; valid names: {', '.join(sorted(RECOGNIZERS))}") from None
-    return cls()

@@ -1,4 +1,9 @@
-"""Agent ``classify``: raw events in, verdicts and dead letters out, one batched model pass per batch."""
+"""Agent ``classify``: raw events in, verdicts and dead letters out, one batched model pass per batch.
+
+The model pass (tokenize, encoder, heads, PII, masking) runs in the runtime's model thread
+(``rt.run_model``), never on the event loop, so Kafka heartbeats and fetches go on while a batch is
+scored; ONNX Runtime and torch release the GIL while they compute.
+"""
 from __future__ import annotations
 
 import logging
@@ -6,6 +11,7 @@ from datetime import datetime, timezone
 
 import faust
 
+from classifiers.encoder import configure_defaults
 from pipeline.adapters.native import NativeAdapter
 from pipeline.decode import Rejection, decode_record
 from schemas.event import Event
@@ -19,6 +25,9 @@ def register(app: faust.App, rt) -> None:
     # Each input topic has its format's adapter and may have its own record size limit.
     limits = {source.topic: source.max_record_bytes or cfg.max_event_bytes for source in rt.config.kafka.inputs}
     native = NativeAdapter()
+    # The classifier classes build their encoder themselves; its runtime settings come from here.
+    enc = rt.config.classifiers.encoder
+    configure_defaults(backend=enc.backend, threads=enc.threads, cache_dir=enc.cache_dir)
 
     @app.agent(rt.topics.events, name="classify")
     async def classify(stream: faust.StreamT) -> None:

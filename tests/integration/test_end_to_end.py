@@ -73,7 +73,8 @@ def test_verdicts_are_indexed_with_scores_and_masked_text(es, produced, worker_c
     for doc_id, doc in docs.items():
         assert doc["event"]["id"] == doc_id and doc["service"]["name"] == "it-app"
         assert doc["gen_ai"]["request"]["model"] == "it-model"
-        assert set(gs[doc_id]["scores"]) == {"toxicity", "bias", "pii"}
+        # Every category, plus the toxicity sub-labels (insult, threat, ...) read from the same pass.
+        assert {"toxicity", "bias", "pii", "insult", "threat"} <= set(gs[doc_id]["scores"])
         assert all(0.0 <= v <= 1.0 for v in gs[doc_id]["scores"].values())
         assert gs[doc_id]["classifier"]["name"] and gs[doc_id]["classifier"]["revision"]
     assert "toxicity" in gs["it-toxic"]["violations"]
@@ -175,9 +176,13 @@ def test_a_violation_spike_pages_slack_and_pagerduty_once(es, worker, worker_con
     assert EMAIL not in json.dumps(inbox.requests())  # ... but only ever masked
 
     index = cfg.elasticsearch.alerts_index
-    es.indices.refresh(index=index)
-    hits = es.search(index=index, query={"bool": {"filter": [
-        {"term": {"service.name": "spiky-app"}}, {"term": {"guardstream.category": "toxicity"}}]}})["hits"]["hits"]
+
+    def indexed_alerts():  # written after the notifications went out, so it may trail them a little
+        es.indices.refresh(index=index)
+        return es.search(index=index, query={"bool": {"filter": [
+            {"term": {"service.name": "spiky-app"}}, {"term": {"guardstream.category": "toxicity"}}]}})["hits"]["hits"]
+
+    hits = wait_until(indexed_alerts, timeout_s=30, what="the spiky-app alert in the alerts index")
     assert len(hits) == 1
     alert = hits[0]["_source"]["guardstream"]["alert"]
     # PagerDuty dedups on the alert's group (default grouping: one per series), not on the window.

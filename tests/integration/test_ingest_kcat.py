@@ -203,8 +203,8 @@ def test_kcat_otlp_json_and_openai_records(ingest_worker, bootstrap, es, tmp_pat
     assert executed["gen_ai"]["tool"]["name"] == "search_flights" and executed["guardstream"]["kind"] == "tool_call"
     assert docs["otel:4bf92f3577b34da6a3ce929d0e0e4736:1111111111111111:response0"]["service"]["name"] == "hr-helper"
     structured = docs["otel:0af7651916cd43dd8448eb211c80319c:c0ffee00c0ffee01:prompt"]  # AnyValue arrays
-    assert structured["message"] == "Thanks, you useless bot." and set(structured["guardstream"]["scores"]) == \
-        {"toxicity", "bias", "pii"}
+    assert structured["message"] == "Thanks, you useless bot."
+    assert {"toxicity", "bias", "pii"} <= set(structured["guardstream"]["scores"])
     chat_prompt = docs["chatcmpl-9pX2:prompt"]
     assert (chat_prompt["service"]["name"], chat_prompt["message"]) == ("support-bot", "It is A-1009.")
     assert docs["chatcmpl-9pX2:response0:tool0"]["gen_ai"]["tool"]["call"]["arguments"] == {"order_id": "A-1009"}

@@ -101,7 +101,7 @@ INVALID = [
     "000-12-3456", "666-12-3456", "900-12-3456", "123-00-4567", "123-45-0000",
     "123-45 6789", "1-123-45-6789", "123-45-6789-1",          # mixed separators; longer runs
     "1.2.3.4.5", "1.2.3", "256.1.1.1", "01.2.3.4", "v1.2.3.4", "10.0.0.1.5",
-    "00:1A:2B:3C:4D:5E", "12:30:45", "::", "list[::2]",
+    "12:30:45", "::", "list[::2]",
 ]
 
 
@@ -199,9 +199,9 @@ def test_overlap_keeps_disjoint_sorted_and_fields_apart():
 
 def test_threshold_applies_before_overlap_resolution(detector):
     # A below-threshold finding must not hide a stronger one it overlaps.
-    text = "call 4155552671"  # bare digits: PHONE at 0.6
+    text = "see 4155552671"  # bare digits, no context word: PHONE at 0.6
     assert spans(PiiDetector(threshold=0.7).load(), text) == []
-    assert spans(detector, text) == [("PHONE", "4155552671", 5, 15)]
+    assert spans(detector, text) == [("PHONE", "4155552671", 4, 14)]
 
 
 # --- detector API -----------------------------------------------------------------------------
@@ -225,7 +225,9 @@ def test_registry_unknown_name_lists_valid_names():
         get_recognizer("passport")
     for name in RECOGNIZERS:
         assert name in str(err.value)
-    assert set(SUPPORTED_ENTITIES) == {"EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "IP_ADDRESS"}
+    assert len(SUPPORTED_ENTITIES) >= 25 and len(set(SUPPORTED_ENTITIES)) == len(SUPPORTED_ENTITIES)
+    assert {"EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "IP_ADDRESS", "PERSON", "LOCATION",
+            "ORGANIZATION", "ADDRESS", "JWT", "PRIVATE_KEY"} <= set(SUPPORTED_ENTITIES)
     for name, cls in RECOGNIZERS.items():
         assert cls.name == name and cls.entity_type in SUPPORTED_ENTITIES
 

@@ -19,7 +19,9 @@ FILLER = (
 
 @pytest.fixture(scope="module")
 def clf() -> TextClassifier:
-    return TextClassifier().load()
+    # The fp32 reference backend the heads were calibrated on, whatever process-wide encoder defaults
+    # another test (or the worker's configure_defaults) left behind.
+    return TextClassifier(backend="torch").load()
 
 
 def test_predict_shape_order_and_range(clf: TextClassifier) -> None:
@@ -72,7 +74,7 @@ def test_encoder_embeddings_are_normalised_and_chunks_cover_the_tail(clf: TextCl
 def test_revision_and_name(clf: TextClassifier) -> None:
     assert clf.name == "minilm-l6-heads"
     assert clf.revision.startswith(clf.encoder.revision + "+")
-    assert clf.revision == TextClassifier().load().revision
+    assert clf.revision == TextClassifier(backend="torch").load().revision
 
 
 def test_missing_weights_dir_says_how_to_train(tmp_path) -> None:
@@ -116,6 +118,43 @@ def test_heads_reject_bad_shapes() -> None:
 
 def test_registry() -> None:
     assert classifier_class("minilm-l6-heads") is TextClassifier
-    with pytest.raises(KeyError, match="valid names: minilm-l6-heads"):
+    with pytest.raises(KeyError, match="valid names: hf-sequence, minilm-l6-heads"):
         classifier_class("nope")
     assert "minilm-l6-heads" in CLASSIFIERS
+
+
+SUB_LABELS = ("severe_toxicity", "obscene", "threat", "insult", "identity_attack")
+
+
+def test_sub_labels_are_scored_with_categories_and_calibrated_thresholds(clf: TextClassifier) -> None:
+    assert clf.labels == ["toxicity", *SUB_LABELS, "bias"]
+    assert clf.categories == {**{lab: "toxicity" for lab in ("toxicity", *SUB_LABELS)}, "bias": "bias"}
+    meta = clf.heads.metadata["heads"]
+    for lab in clf.labels:  # every default threshold comes with the dev precision / recall it gives
+        assert 0.0 < clf.thresholds[lab] < 1.0
+        assert {"precision", "recall", "n", "positives"} <= set(meta[lab]["dev"])
+    row = clf.predict([NEUTRAL])[0]
+    assert set(row) == set(clf.labels)
+
+
+def test_sub_labels_rank_their_own_kind_of_text_highest(clf: TextClassifier) -> None:
+    texts = {
+        "threat": "I am going to find you and kill you and your whole family.",
+        "insult": "You are a pathetic, brainless loser and everyone laughs at you.",
+        "identity_attack": "All Muslims are terrorists and should be banned from this country.",
+        "neutral": NEUTRAL,
+    }
+    scores = dict(zip(texts, clf.predict(list(texts.values()))))
+    for lab in ("threat", "insult", "identity_attack"):
+        assert scores[lab][lab] > scores["neutral"][lab]
+    assert scores["threat"]["threat"] > scores["insult"]["threat"]
+    assert scores["identity_attack"]["identity_attack"] > scores["insult"]["identity_attack"]
+
+
+def test_old_two_label_heads_still_load_with_default_categories(tmp_path) -> None:
+    rng = np.random.default_rng(1)
+    LogisticHeads(rng.normal(size=(2, 384)), np.zeros(2), ["toxicity", "bias"],
+                  metadata={"heads": {"toxicity": {"threshold": 0.6}}}).save(tmp_path)
+    old = TextClassifier(weights_dir=tmp_path, backend="torch").load()
+    assert old.categories == {"toxicity": "toxicity", "bias": "bias"}
+    assert old.thresholds == {"toxicity": 0.6, "bias": 0.5}

@@ -124,3 +124,53 @@ def test_own_assistant_pairs_split_together_and_stay_out_of_samples() -> None:
     src = (Path(__file__).resolve().parents[2] / "samples" / "make_traffic.py").read_text(encoding="utf-8")
     sample_strings = {D.norm(s) for s in re.findall(r'"([^"\n]{20,})"', src)}
     assert not sample_strings & {D.norm(r.text) for r in rows}
+
+
+def test_convabuse_sub_labels_follow_severity_and_types() -> None:
+    from classifiers.toxicity_types import convabuse_type_labels as f
+
+    strong = _convabuse_row([("-3", ["sexist"]), ("-2", ["sexist"]), ("1", [])])
+    assert f(strong) == {"severe_toxicity": 1, "insult": None, "obscene": None, "identity_attack": 1}
+    mild = _convabuse_row([("-1", ["intellectual"]), ("-1", ["intellectual"]), ("-1", [])])
+    assert f(mild) == {"severe_toxicity": 0, "insult": 1, "obscene": None, "identity_attack": 0}
+    split = _convabuse_row([("-3", ["sex_harassment"]), ("-1", []), ("-1", []), ("-1", [])])
+    assert f(split)["severe_toxicity"] is None and f(split)["obscene"] is None  # 1 of 4: ambiguous
+    assert f(_convabuse_row([("1", []), ("1", []), ("-1", [])])) == {}  # not abusive: no sub-labels
+
+
+def test_toxic_spans_types_need_two_votes_and_two_raters_with_spans(tmp_path) -> None:
+    import csv
+
+    from classifiers.toxicity_types import toxic_spans_types
+
+    cols = ["comment_id", "text", "n_annotations", "n_annotations_with_spans", "votes_insult", "votes_threat",
+            "votes_identity_attack", "votes_profane_obscene"]
+    rows = [("1", "you absolute clown", 3, 3, 3, 0, 1, 0), ("2", "i will come for you", 3, 2, 0, 2, 0, 0),
+            ("3", "one rater only", 3, 1, 1, 1, 1, 1)]
+    (tmp_path / "toxic-spans").mkdir()
+    with (tmp_path / "toxic-spans" / "comment_type_votes.csv").open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(cols)
+        w.writerows(rows)
+    pools = toxic_spans_types(tmp_path)
+    got = {lab: {r.text: r.label for r in rs} for lab, rs in pools.items()}
+    assert got["insult"] == {"you absolute clown": 1, "i will come for you": 0}
+    assert got["threat"] == {"you absolute clown": 0, "i will come for you": 1}
+    assert got["identity_attack"] == {"i will come for you": 0}  # 1 vote: dropped
+    assert got["obscene"] == {"you absolute clown": 0, "i will come for you": 0}
+    assert all(r.split == D.hash_split(r.text) for rs in pools.values() for r in rs)
+
+
+def test_type_pools_use_clean_rows_as_negatives_for_every_sub_label(tmp_path, monkeypatch) -> None:
+    from classifiers import toxicity_types as T
+
+    monkeypatch.setattr(T, "toxic_spans_types", lambda d: {"threat": [D.Row("i will hurt you", 1, "toxic_spans", "train")]})
+    monkeypatch.setattr(T, "convabuse_types", lambda d: {})
+    tox_pool = [D.Row("nice day", 0, "wnut17", "train"), D.Row("you idiot", 1, "davidson", "train")]
+    dav_bias = [D.Row("you idiot", 0, "davidson", "train"), D.Row("hate them all", 1, "davidson", "dev")]
+    pools = T.type_pools(tox_pool, tmp_path, dav_bias, [D.Row("they are vermin", 1, "toxigen", "test")])
+    assert set(pools) == set(T.TYPE_LABELS)
+    assert [(r.text, r.label) for r in pools["threat"]] == [("i will hurt you", 1), ("nice day", 0)]
+    assert {(r.text, r.label) for r in pools["insult"]} == {("nice day", 0)}  # toxic row without type: left out
+    assert {(r.text, r.label) for r in pools["identity_attack"]} == {
+        ("you idiot", 0), ("hate them all", 1), ("they are vermin", 1), ("nice day", 0)}

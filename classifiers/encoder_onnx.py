@@ -1,0 +1,169 @@
+"""ONNX Runtime backends of the sentence encoder: export once, cache on disk, run without torch.
+
+The ONNX graph is exported from the local encoder directory at load time (never downloaded) and
+holds the whole embedding: BERT, attention-masked mean pooling and L2 normalisation, so one
+``session.run`` gives the final vectors. ``onnx-int8`` additionally quantizes the weights of every
+MatMul to int8, per output channel (dynamic quantization: activations are quantized on the fly).
+Per-channel scales matter here: per-tensor int8 moved head scores by up to 0.58 on ConvAbuse and
+cost 0.015 bias AUC, per-channel by 0.22 and nothing measurable (see BENCHMARKS.md).
+
+Exports are cached under ``cache_dir`` by encoder revision and variant, written to a temporary file
+and renamed, so workers starting together on one host never read a half-written model.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+#: Bump when the exported graph changes (inputs, pooling, opset, quantization settings).
+EXPORT_VERSION = 1
+OPSET = 17
+VARIANTS = ("onnx", "onnx-int8")
+
+
+def default_cache_dir() -> Path:
+    """``$GUARDSTREAM_CACHE_DIR``, else ``$XDG_CACHE_HOME/guardstream``, else ``~/.cache/guardstream``."""
+    if os.environ.get("GUARDSTREAM_CACHE_DIR"):
+        return Path(os.environ["GUARDSTREAM_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "guardstream"
+
+
+def onnx_available() -> bool:
+    """Whether onnxruntime (to run) and onnx (to quantize) can be imported."""
+    try:
+        import onnx  # noqa: F401
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def cached_model(model_dir: Path, revision: str, variant: str, cache_dir: Path | None) -> Path:
+    """Path of the ONNX file for ``variant`` of the encoder in ``model_dir``; exported if missing."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown ONNX variant {variant!r}; valid: {', '.join(VARIANTS)}")
+    directory = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / "encoders"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        if cache_dir is not None:
+            raise  # a configured cache must be usable
+        # A read-only home (a locked-down container): the export is redone per start, in /tmp.
+        directory = Path(tempfile.gettempdir()) / "guardstream" / "encoders"
+        log.warning("encoder cache %s is not writable; using %s", default_cache_dir(), directory)
+        directory.mkdir(parents=True, exist_ok=True)
+    fp32 = directory / f"{revision}-fp32-v{EXPORT_VERSION}.onnx"
+    if not fp32.is_file():
+        log.info("exporting encoder %s to ONNX (once per revision) into %s", revision, directory)
+        _atomic(fp32, lambda tmp: export(model_dir, tmp))
+    if variant == "onnx":
+        return fp32
+    int8 = directory / f"{revision}-int8pc-v{EXPORT_VERSION}.onnx"
+    if not int8.is_file():
+        _atomic(int8, lambda tmp: quantize_int8(fp32, tmp))
+    return int8
+
+
+def _atomic(target: Path, write: Any) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def export(model_dir: Path, out: Path) -> None:
+    """Export BERT + mean pooling + L2 normalisation to ``out`` (dynamic batch and sequence axes)."""
+    import warnings
+
+    import torch
+    from transformers import AutoModel
+
+    # Eager attention: the exported graph then applies the padding mask with plain ops that every
+    # runtime knows (SDPA's export carries trace-time branches on the mask).
+    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager",
+                                      dtype=torch.float32).eval()
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, bert: Any) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            m = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+    # Trace with a padded row, so the masked path is what gets recorded.
+    ids = torch.randint(1000, 2000, (2, 12))
+    mask = torch.ones_like(ids)
+    mask[1, 7:] = 0
+    with torch.inference_mode():
+        expected = Pooled(model)(ids, mask).numpy()
+    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
+            "embedding": {0: "batch"}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer warnings about Python booleans; the graph is checked below
+        torch.onnx.export(Pooled(model), (ids, mask), str(out), dynamo=False, opset_version=OPSET,
+                          input_names=["input_ids", "attention_mask"], output_names=["embedding"],
+                          dynamic_axes=axes)
+    # A wrong export must fail here, not score traffic: compare with torch on a padded batch.
+    got = session(out, threads=1).run(None, {"input_ids": ids.numpy(), "attention_mask": mask.numpy()})[0]
+    if not np.allclose(expected, got, atol=1e-3):  # a broken export is off by ~1e-1
+        raise RuntimeError(f"ONNX export of {model_dir} differs from torch by {np.abs(expected - got).max():.2e}")
+
+
+def quantize_int8(src: Path, out: Path) -> None:
+    """Dynamic int8 quantization of every MatMul weight, per output channel."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # it logs a "consider pre-processing" hint on the root logger
+    try:
+        quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        root.setLevel(level)
+
+
+def session(path: Path, *, threads: int | None) -> Any:
+    """An onnxruntime CPU session; ``threads`` intra-op threads (None: one per core)."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.intra_op_num_threads = threads or 0
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    # Idle pool threads sleep instead of spinning: a worker shares its cores with the Kafka event loop,
+    # the index writer and, on a small host, the brokers; spinning threads would take their CPU.
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
+class OnnxRunner:
+    """Runs padded (ids, mask) batches through an ONNX session; outputs are numpy vectors."""
+
+    def __init__(self, path: Path, *, threads: int | None) -> None:
+        self.path = path
+        self._session = session(path, threads=threads)
+
+    def run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+
+    @staticmethod
+    def collect(outputs: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(outputs).astype(np.float32, copy=False)
