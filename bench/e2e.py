@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     from schemas.event import Event
 
     records = []
-    for record in traffic_records():  # only events the schema accepts: each one must become a verdict
+    for record in traffic_records():  # only events the schema accepts (an oversize one is dead-lettered)
         try:
             Event.model_validate(record)
             records.append(record)

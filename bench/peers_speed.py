@@ -3,8 +3,8 @@
     .venv/bin/pip install -e '.[bench]'       # presidio-analyzer + spaCy model, alt-profanity-check
     .venv/bin/python -m bench.peers_speed     # ~2 min on 2 cores
 
-PII: GuardStream's detector as configured by default (patterns + the Rampart NER tagger), its patterns
-alone, and Presidio's AnalyzerEngine with the small spaCy model (``bench.pii_compare.PresidioSystem``).
+PII: GuardStream's detector with the Rampart NER tagger (``classifiers.pii.ner: rampart``), its patterns
+alone (the default configuration), and Presidio's AnalyzerEngine with the small spaCy model (``bench.pii_compare.PresidioSystem``).
 Toxicity: GuardStream's text classifier (every head from one encoder pass, default backend) and
 alt-profanity-check (TF-IDF + linear SVM). Texts are those of samples/traffic.jsonl, in calls of
 ``--batch`` (the worker's max_batch). A peer that is not installed is reported as missing.
@@ -38,7 +38,7 @@ def systems() -> dict[str, tuple[str, Callable[[], Callable[[list[str]], Any]]]]
         from classifiers.pii import PiiDetector
         from schemas.config import PiiConfig
 
-        return PiiDetector.from_config(PiiConfig()).load().detect
+        return PiiDetector.from_config(PiiConfig(ner="rampart")).load().detect
 
     def ours_patterns() -> Callable[[list[str]], Any]:
         from classifiers.pii import PiiDetector
