@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from classifiers.pii.checks import aba_routing_ok, base58check_ok, bech32_ok, eth_checksum_ok
-from classifiers.pii.recognizers import Recognizer
+from classifiers.pii.recognizers import MatchRecognizer, Recognizer
 from schemas.event import PiiEntity
 
 _B = r"(?<![A-Za-z0-9_\-])"
@@ -29,27 +29,23 @@ class UsBankRoutingRecognizer(Recognizer):
         return [self._entity(m.start(), m.end(), 0.4) for m in self._RE.finditer(text) if aba_routing_ok(m[0])]
 
 
-class UsPassportRecognizer(Recognizer):
+class UsPassportRecognizer(MatchRecognizer):
     """US passport numbers: nine digits, or a letter and eight digits (next-generation books)."""
 
     name = "us_passport_pattern"
     entity_type = "US_PASSPORT"
     _RE = re.compile(_B + r"(?:[A-Z][0-9]{8}|[0-9]{9})" + _E)
-
-    def find(self, text: str) -> list[PiiEntity]:
-        return [self._entity(m.start(), m.end(), 0.3) for m in self._RE.finditer(text)]
+    match_score = 0.3
 
 
-class UsDriverLicenseRecognizer(Recognizer):
+class UsDriverLicenseRecognizer(MatchRecognizer):
     """US driver's licence numbers: the state formats (1-2 letters + 4-14 digits, 7-13 digits, dashed)."""
 
     name = "us_driver_license_pattern"
     entity_type = "US_DRIVER_LICENSE"
     _RE = re.compile(_B + r"(?:[A-Z]{1,2}[0-9]{4,14}|[0-9]{7,13}|[0-9]{3,4}-[0-9]{2,3}-[0-9]{3,4}|"
                      r"[A-Z][0-9]{3}-[0-9]{3,4}-[0-9]{2,4}(?:-[0-9]{1,3})?)" + _E)
-
-    def find(self, text: str) -> list[PiiEntity]:
-        return [self._entity(m.start(), m.end(), 0.25) for m in self._RE.finditer(text)]
+    match_score = 0.25
 
 
 class MedicalRecordRecognizer(Recognizer):
@@ -65,15 +61,13 @@ class MedicalRecordRecognizer(Recognizer):
         return [self._entity(m.start("id"), m.end("id"), 0.5) for m in self._RE.finditer(text)]
 
 
-class BankAccountRecognizer(Recognizer):
+class BankAccountRecognizer(MatchRecognizer):
     """Bank account numbers: 8-17 digits; only with context ("account number", "acct") are they reported."""
 
     name = "bank_account_pattern"
     entity_type = "BANK_ACCOUNT"
     _RE = re.compile(r"(?<![\w\-])[0-9]{8,17}(?![\w\-])")
-
-    def find(self, text: str) -> list[PiiEntity]:
-        return [self._entity(m.start(), m.end(), 0.2) for m in self._RE.finditer(text)]
+    match_score = 0.2
 
 
 class MacAddressRecognizer(Recognizer):
@@ -156,24 +150,20 @@ class UsTaxIdRecognizer(Recognizer):
         return found + [self._entity(m.start(), m.end(), 0.3) for m in self._EIN.finditer(text)]
 
 
-class UkNationalInsuranceRecognizer(Recognizer):
+class UkNationalInsuranceRecognizer(MatchRecognizer):
     """UK National Insurance numbers (AB 12 34 56 C) with HMRC's prefix rules."""
 
     name = "uk_nino"
     entity_type = "NATIONAL_ID"
     _RE = re.compile(r"(?<![\w])(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
                      r" ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D](?![\w])")
-
-    def find(self, text: str) -> list[PiiEntity]:
-        return [self._entity(m.start(), m.end(), 0.6) for m in self._RE.finditer(text)]
+    match_score = 0.6
 
 
-class ZipCodeRecognizer(Recognizer):
+class ZipCodeRecognizer(MatchRecognizer):
     """US ZIP codes (12345 or 12345-6789); reported only next to "zip" or "postal code"."""
 
     name = "us_zip_code"
     entity_type = "ZIP_CODE"
     _RE = re.compile(r"(?<![\w\-])[0-9]{5}(?:-[0-9]{4})?(?![\w\-])")
-
-    def find(self, text: str) -> list[PiiEntity]:
-        return [self._entity(m.start(), m.end(), 0.3) for m in self._RE.finditer(text)]
+    match_score = 0.3

@@ -34,6 +34,16 @@ class Recognizer:
         return PiiEntity(type=self.entity_type, start=start, end=end, score=score, recognizer=self.name)
 
 
+class MatchRecognizer(Recognizer):
+    """A recognizer whose every match of ``_RE`` is a finding, scored ``match_score`` (context may adjust it)."""
+
+    _RE: ClassVar[re.Pattern[str]]
+    match_score: ClassVar[float]
+
+    def find(self, text: str) -> list[PiiEntity]:
+        return [self._entity(m.start(), m.end(), self.match_score) for m in self._RE.finditer(text)]
+
+
 class EmailRecognizer(Recognizer):
     """E-mail addresses with an ASCII local part and a dotted domain ending in a letter TLD."""
 

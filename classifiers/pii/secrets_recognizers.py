@@ -12,7 +12,7 @@ import json
 import re
 
 from classifiers.pii.checks import github_token_checksum_ok, shannon_entropy
-from classifiers.pii.recognizers import Recognizer
+from classifiers.pii.recognizers import MatchRecognizer, Recognizer
 from schemas.event import PiiEntity
 
 # Token characters: a match must not start or end inside a longer token.
@@ -20,15 +20,13 @@ _B = r"(?<![A-Za-z0-9_\-])"
 _E = r"(?![A-Za-z0-9_\-])"
 
 
-class AwsAccessKeyRecognizer(Recognizer):
+class AwsAccessKeyRecognizer(MatchRecognizer):
     """AWS access key ids: a four-letter type prefix (AKIA long-term, ASIA temporary, ...) + 16 base32."""
 
     name = "aws_access_key"
     entity_type = "AWS_ACCESS_KEY"
     _RE = re.compile(_B + r"(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA)[A-Z2-7]{16}" + _E)
-
-    def find(self, text: str) -> list[PiiEntity]:
-        return [self._entity(m.start(), m.end(), 0.95) for m in self._RE.finditer(text)]
+    match_score = 0.95
 
 
 class AwsSecretKeyRecognizer(Recognizer):
@@ -80,15 +78,13 @@ class SlackTokenRecognizer(Recognizer):
         return found
 
 
-class StripeKeyRecognizer(Recognizer):
+class StripeKeyRecognizer(MatchRecognizer):
     """Stripe API keys (secret ``sk_``, restricted ``rk_``, publishable ``pk_``) and webhook secrets."""
 
     name = "stripe_key"
     entity_type = "STRIPE_KEY"
     _RE = re.compile(_B + r"(?:(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{10,247}|whsec_[0-9A-Za-z]{24,})" + _E)
-
-    def find(self, text: str) -> list[PiiEntity]:
-        return [self._entity(m.start(), m.end(), 0.95) for m in self._RE.finditer(text)]
+    match_score = 0.95
 
 
 def _b64url_json(part: str) -> object:
