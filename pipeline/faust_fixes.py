@@ -3,20 +3,24 @@
 The defect (faust-streaming 0.15.3, ``faust.tables.recovery.Recovery``): when a worker has been assigned
 its partitions and restored its tables, ``_resume_streams`` / ``on_recovery_completed``
 
-1. resume fetching from the stream partitions,
-2. seek them to the committed offsets (a broker round trip, while the fetcher already runs),
+1. resume fetching from the stream partitions while the consumer's flow is active (it always is on a
+   worker's first assignment), so the fetch loop hands records to the agents' queues at once;
+2. seek the partitions to the committed offsets (a broker round trip, during which the loop goes on);
 3. call ``app.flow_control.resume()``, which *empties every agent's input queue*.
 
-Records fetched during step 2 are put into the agents' queues and marked read, then thrown away by
-step 3; as they count as read, the fetcher never hands them out again. They are not acknowledged
-either, so a later restart would re-read them, but in this session they are silently lost: after a
-restart the first window sometimes counted 19 of its 20 events (tests/integration/test_alerts_lifecycle.py
-found it; a worker log showed the record delivered, then never processed by any agent).
+Faust remembers the highest offset it handed out per partition and drops any record at or below it.
+The seek resets that mark, but the fetch loop may still be half-way through a batch fetched before the
+seek: it hands out the rest of that batch and raises the mark again, so when the records thrown away in
+step 3 come back from the broker they are dropped as already read. Nothing acknowledged them either, so
+a later restart would re-read them; in this session they are silently lost. A restarted worker's first
+window sometimes counted 19 of its 20 events (tests/integration/test_alerts_lifecycle.py found it; a
+trace showed offsets 240-241 handed out, emptied, then dropped after the seek).
 
-The fix keeps Faust's steps and adds one: a second seek to the committed offsets right after the queues
-are emptied, so whatever they held is handed out again. A record an agent had already taken may then come
-twice (at-least-once: verdicts are indexed by event id, so the index holds it once), never zero times.
-(Reordering the steps or stopping the fetcher around them left partitions unread on 0.15.3.)
+The fix keeps Faust's steps but stops the consumer's flow first: while it is stopped the fetch loop
+hands nothing out (it checks before every record) and rewinds itself instead. The partitions are
+resumed and sought, the queues emptied, and only then does the flow start again, from the committed
+offsets. (A second seek after the queues are emptied, tried first, narrowed the window but did not close
+it: the loop could still straddle that seek.)
 """
 from __future__ import annotations
 
@@ -31,24 +35,25 @@ log = logging.getLogger(__name__)
 #: The releases whose ``Recovery`` this module's copies of the two methods were written against.
 PATCHED_VERSIONS = ("0.15.",)
 _applied = False
+#: Faust's own methods, kept for comparison (tests run the simulated race through both).
+ORIGINAL_RESUME_STREAMS = Recovery._resume_streams
 
 
 async def _open_streams(recovery: Any, assignment: set) -> None:
-    """Faust's own steps to start reading the streams, plus a second seek once the queues are emptied.
+    """Faust's own steps to start reading the streams, with the consumer's flow stopped around them.
 
-    Whatever was handed out before the queues were emptied is read again from the committed offsets;
-    a record an agent had already taken is then handed out twice (at-least-once), never zero times.
+    Nothing is handed to the agents between resuming the partitions and resuming the flow, so the
+    queues emptied by ``flow_control.resume()`` hold nothing that the fetch loop then counts as read.
     """
     app = recovery.app
     consumer = app.consumer
+    consumer.stop_flow()
     consumer.resume_partitions({tp for tp in assignment if not recovery._is_changelog_tp(tp)})
     if assignment:
         recovery.log.info("Seek stream partitions to committed offsets.")
         await recovery._wait(consumer.perform_seek(), timeout=app.conf.broker_request_timeout)
     recovery.completed.set()
     app.flow_control.resume()  # empties the agents' queues
-    if assignment:
-        await recovery._wait(consumer.perform_seek(), timeout=app.conf.broker_request_timeout)
     consumer.resume_flow()
     await app._fetcher.maybe_start()
 

@@ -85,15 +85,19 @@ def worker(worker_config, tmp_path_factory):
         yield proc, log_path
 
 
-def start_worker(config_path: Path, log_path: Path, *, env: dict[str, str] | None = None) -> subprocess.Popen:
+def start_worker(config_path: Path, log_path: Path, *, env: dict[str, str] | None = None,
+                 wait_ready: bool = True) -> subprocess.Popen:
     """Run ``guardstream worker -c CONFIG`` as a child process logging to ``log_path`` (appended); return
-    once it logs "Worker ready". ``env`` adds variables to this process's environment."""
+    once it logs "Worker ready", or at once with ``wait_ready=False``. ``env`` adds variables to this
+    process's environment."""
+    log_start = log_path.stat().st_size if log_path.exists() else 0
     with open(log_path, "ab") as log:
         proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "worker", "-c", str(config_path)],
                                 cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
                                 env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
     try:
-        _wait_ready(proc, log_path)
+        if wait_ready:
+            _wait_ready(proc, log_path, log_start)
     except BaseException:
         stop_worker(proc)
         raise
@@ -120,12 +124,13 @@ def running_worker(config_path: Path, log_path: Path, *, env: dict[str, str] | N
         stop_worker(proc)
 
 
-def _wait_ready(proc: subprocess.Popen, log_path: Path, timeout_s: float = 120) -> None:
+def _wait_ready(proc: subprocess.Popen, log_path: Path, log_start: int, timeout_s: float = 120) -> None:
+    """Wait for "Worker ready" written after ``log_start`` (the log may hold an earlier run's)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"worker exited ({proc.returncode}):\n{log_path.read_text()[-3000:]}")
-        if b"Worker ready" in log_path.read_bytes():
+        if b"Worker ready" in log_path.read_bytes()[log_start:]:
             return
         time.sleep(0.2)
     raise RuntimeError(f"worker not ready in {timeout_s}s:\n{log_path.read_text()[-3000:]}")

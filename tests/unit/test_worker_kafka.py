@@ -38,61 +38,117 @@ def test_the_worker_app_joins_as_a_static_member(tmp_path):
     assert app.conf.consumer_group_instance_id == group_instance_id(cfg.kafka, tmp_path / "w")
 
 
-class _Recorder:
-    """Stands in for the app, consumer and fetcher, writing down the order of the calls that matter."""
+class _Partition:
+    """One stream partition behind Faust's fetch loop, as faust-streaming 0.15 drives it.
 
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-        rec = self
+    The loop fetches batches of records from ``position`` and hands each to the agents' queue unless the
+    flow is stopped (then it drops the rest of the batch) or the record is at or below the highest
+    offset already handed out (``read_offset``). A seek is a broker round trip: the loop runs meanwhile.
+    """
 
-        class Consumer:
-            def assignment(self):
-                return {"stream-0", "changelog-0"}
+    BATCH = 8
 
-            async def perform_seek(self):
-                rec.calls.append("seek")
+    def __init__(self, records: int) -> None:
+        self.records = records
+        self.position = self.committed = 0
+        self.read_offset: int | None = None
+        self.flow_active = True  # a worker's first assignment starts with the flow on
+        self.paused = True  # stream partitions stay paused while the tables are recovered
+        self.queue: list[int] = []  # the agents' input queue
+        self.processed: list[int] = []
 
-            def resume_flow(self):
-                rec.calls.append("resume_flow")
+    # -- the consumer, flow control and fetcher, as the recovery sees them -----------------------
+    def assignment(self):
+        return {"stream-0", "changelog-0"}
 
-            def resume_partitions(self, tps):
-                rec.calls.append(f"resume_partitions:{','.join(sorted(tps))}")
+    def resume_partitions(self, tps):
+        assert tps == {"stream-0"}
+        self.paused = False
 
-        class FlowControl:
-            def resume(self):
-                rec.calls.append("flow_control.resume (empties the agents' queues)")
+    def stop_flow(self):
+        self.flow_active = False
 
-        class Fetcher:
-            async def maybe_start(self):
-                rec.calls.append("fetcher")
+    def resume_flow(self):
+        self.flow_active = True
 
-        async def send():
-            return None
+    async def perform_seek(self):
+        for _ in range(3):  # the broker round trip
+            await asyncio.sleep(0)
+        self.position = self.read_offset = self.committed
 
-        self.app = SimpleNamespace(
-            consumer=Consumer(), flow_control=FlowControl(), _fetcher=Fetcher(), consumer_generation_id=1,
-            conf=SimpleNamespace(broker_request_timeout=1.0), on_rebalance_complete=SimpleNamespace(send=send),
-            on_rebalance_end=lambda: rec.calls.append("rebalance_end"))
+    def resume(self):  # app.flow_control.resume()
+        self.queue.clear()
+
+    async def maybe_start(self):  # app._fetcher.maybe_start()
+        pass
+
+    # -- the fetch loop and one agent ------------------------------------------------------------------
+    async def fetch_loop(self) -> None:
+        while len(self.processed) < self.records:
+            await asyncio.sleep(0)
+            if self.paused or not self.flow_active or self.position >= self.records:
+                continue
+            batch = range(self.position, min(self.position + self.BATCH, self.records))
+            self.position = batch[-1] + 1
+            for offset in batch:
+                if not self.flow_active:
+                    break
+                if self.read_offset is None or offset >= self.read_offset:
+                    self.queue.append(offset)
+                    self.read_offset = offset
+                await asyncio.sleep(0)  # handing a record over lets other tasks run
+
+    async def agent(self) -> None:
+        while len(self.processed) < self.records:
+            await asyncio.sleep(0)
+            while self.queue:
+                self.processed.append(self.queue.pop(0))
 
 
-def test_streams_are_rewound_after_the_queues_are_emptied():
-    """flow_control.resume() throws away what was handed out; a seek after it makes those records come again."""
-    assert faust_fixes.apply()
-    rec = _Recorder()
+def _run_recovery(records: int, *, delay: int) -> list[int]:
+    """Start the fetch loop and an agent, run Faust's stream resumption after ``delay`` loop turns,
+    and return the offsets the agent processed (the loop gives up after a bounded number of turns)."""
+    part = _Partition(records)
 
     async def wait(coro, timeout=None):
         await coro
 
+    async def send():
+        return None
+
+    app = SimpleNamespace(consumer=part, flow_control=part, _fetcher=part, consumer_generation_id=1,
+                          conf=SimpleNamespace(broker_request_timeout=1.0),
+                          on_rebalance_complete=SimpleNamespace(send=send), on_rebalance_end=lambda: None)
     recovery = SimpleNamespace(
-        app=rec.app, log=SimpleNamespace(info=lambda *a: None, warning=lambda *a: None),
+        app=app, log=SimpleNamespace(info=lambda *a: None, warning=lambda *a: None, dev=lambda *a: None),
         completed=asyncio.Event(), _wait=wait, _is_changelog_tp=lambda tp: tp.startswith("changelog"),
         tables=SimpleNamespace(on_actives_ready=lambda: None, on_standbys_ready=lambda: None))
-    asyncio.run(Recovery._resume_streams(recovery, generation_id=1))
-    calls = rec.calls
-    emptied = calls.index("flow_control.resume (empties the agents' queues)")
-    assert "seek" in calls[emptied:calls.index("fetcher")], calls
-    assert calls.index("resume_partitions:stream-0") < emptied
-    assert recovery.completed.is_set() and calls[-1] == "rebalance_end"
+
+    async def main():
+        tasks = [asyncio.ensure_future(part.fetch_loop()), asyncio.ensure_future(part.agent())]
+        for _ in range(delay):
+            await asyncio.sleep(0)
+        await Recovery._resume_streams(recovery, generation_id=1)
+        await asyncio.wait(tasks, timeout=2.0)
+        for task in tasks:
+            task.cancel()
+
+    asyncio.run(main())
+    return part.processed
+
+
+def test_no_record_handed_out_while_the_streams_open_is_lost():
+    """Faust 0.15 emptied the queues after handing records out, then dropped them when they came again."""
+    assert faust_fixes.apply()
+    for delay in range(6):  # wherever the fetch loop stands when the recovery resumes the streams
+        processed = _run_recovery(40, delay=delay)
+        assert sorted(set(processed)) == list(range(40)), (delay, processed)
+
+
+def test_the_simulated_fetch_loop_loses_records_under_faust_s_own_order(monkeypatch):
+    """The simulation reproduces the defect, so the test above would fail without the fix."""
+    monkeypatch.setattr(Recovery, "_resume_streams", faust_fixes.ORIGINAL_RESUME_STREAMS)
+    assert any(sorted(set(_run_recovery(40, delay=d))) != list(range(40)) for d in range(6))
 
 
 def test_the_fix_refuses_a_faust_release_it_was_not_checked_against(monkeypatch):
