@@ -17,10 +17,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
-import signal
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -32,7 +28,7 @@ from classifiers.pii.tokens import TOKEN_RE, DecryptError, TokenCipher
 from pipeline.elastic import sync_client
 from pipeline.kafka_io import ensure_topics, produce_lines
 from schemas.config import Config
-from tests.integration.conftest import REPO, _wait_ready, wait_until
+from tests.integration.conftest import running_worker, wait_until
 from tests.unit.test_pii_entities import NER_TYPES, PLANTED
 
 pytestmark = pytest.mark.integration
@@ -80,19 +76,9 @@ def leak_worker(worker_config, tmp_path_factory):
     cfg = Config.model_validate(raw)
     ensure_topics(cfg.kafka)
     log_path = workdir / "worker.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "GUARDSTREAM_PII_ENCRYPTION_KEY": KEY,
-           "GUARDSTREAM_PII_HASH_SALT": SALT}
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "worker", "-c", str(path)],
-                                cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env)
-    _wait_ready(proc, log_path)
-    yield cfg, log_path
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    env = {"GUARDSTREAM_PII_ENCRYPTION_KEY": KEY, "GUARDSTREAM_PII_HASH_SALT": SALT}
+    with running_worker(path, log_path, env=env):
+        yield cfg, log_path
 
 
 @pytest.fixture(scope="module")
