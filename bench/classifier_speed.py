@@ -37,11 +37,9 @@ ROWS_PER_PASS = 32  # TextClassifier's default encoder batch
 
 def load_classifier(backend: str, device: str, *, encoder_dir: Path | None, threads: int | None) -> Any:
     """A loaded TextClassifier whose encoder runs on ``backend``."""
-    from classifiers.encoder import configure_defaults
     from classifiers.text import TextClassifier
 
-    configure_defaults(backend=backend, threads=threads)
-    return TextClassifier(encoder_dir=encoder_dir, device=device).load()
+    return TextClassifier(encoder_dir=encoder_dir, device=device, backend=backend, threads=threads).load()
 
 
 def time_batches(clf: Any, texts: list[str], batch: int) -> dict[str, Any]:

@@ -52,13 +52,10 @@ def systems() -> dict[str, tuple[str, Callable[[], Callable[[list[str]], Any]]]]
         return PresidioSystem().detect
 
     def ours_tox() -> Callable[[list[str]], Any]:
-        from classifiers.encoder import configure_defaults
         from classifiers.text import TextClassifier
-        from schemas.config import EncoderConfig
+        from schemas.config import ClassifiersConfig
 
-        enc = EncoderConfig()
-        configure_defaults(backend=enc.backend, threads=enc.threads, cache_dir=enc.cache_dir)
-        return TextClassifier().load().predict_array
+        return TextClassifier.from_config(ClassifiersConfig()).load().predict_array  # as the worker runs it
 
     def profanity() -> Callable[[list[str]], Any]:
         from profanity_check import predict_prob

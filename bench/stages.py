@@ -191,7 +191,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", type=Path, default=Path("bench/results/stages.json"))
     args = p.parse_args(argv)
 
-    from classifiers.encoder import configure_defaults
     from classifiers.pii import PiiDetector
     from pipeline.verdicts import VerdictEngine
     from schemas.config import ClassifiersConfig, WorkerConfig
@@ -203,7 +202,6 @@ def main(argv: list[str] | None = None) -> int:
         raw_cfg["pii"]["ner"] = args.ner
     cfg = ClassifiersConfig.model_validate(raw_cfg)
     worker = WorkerConfig()
-    configure_defaults(backend=cfg.encoder.backend, threads=cfg.encoder.threads, cache_dir=cfg.encoder.cache_dir)
     info = machine()
     print(f"stage costs on {machine_line(info)}")
     engine = VerdictEngine(cfg, max_text_chars=worker.max_text_chars)

@@ -25,7 +25,6 @@ import hashlib
 import json
 import logging
 import os
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -40,34 +39,6 @@ CUDA_MIN_BATCH = 256
 #: Padding a bucket may carry, as a fraction of its real tokens (see ``plan_buckets``).
 CPU_PAD_WASTE = 0.1
 CUDA_PAD_WASTE = 1.0
-
-
-@dataclass(frozen=True)
-class RuntimeDefaults:
-    """Process-wide defaults for encoders built without explicit options (see ``configure_defaults``)."""
-
-    backend: str = "torch"
-    threads: int | None = None
-    cache_dir: Path | None = None
-
-
-_DEFAULTS = RuntimeDefaults()
-
-
-def configure_defaults(*, backend: str | None = None, threads: int | None = None,
-                       cache_dir: str | Path | None = None) -> RuntimeDefaults:
-    """Set the backend, thread count and export cache used by encoders created without them.
-
-    The worker calls this from its ``classifiers.encoder`` settings before the classifier is built
-    (the classifier classes create their ``Encoder`` themselves). Returns the previous defaults.
-    """
-    global _DEFAULTS
-    previous = _DEFAULTS
-    if backend is not None and backend not in BACKENDS:
-        raise ValueError(f"unknown encoder backend {backend!r}; valid: {', '.join(BACKENDS)}")
-    _DEFAULTS = replace(previous, backend=backend or previous.backend, threads=threads,
-                        cache_dir=Path(cache_dir) if cache_dir is not None else None)
-    return previous
 
 
 def default_model_dir() -> Path:
@@ -100,7 +71,7 @@ class Encoder:
         max_length: int = 256,
         batch_size: int = 32,
         stride: int = 32,
-        backend: str | None = None,
+        backend: str = "torch",
         threads: int | None = None,
         cache_dir: str | Path | None = None,
     ) -> None:
@@ -108,7 +79,6 @@ class Encoder:
             raise ValueError("max_length must be at least 16 tokens")
         if not 0 <= stride < max_length // 2:
             raise ValueError("stride (overlap in tokens) must be in [0, max_length/2)")
-        backend = backend or _DEFAULTS.backend
         if backend not in BACKENDS:
             raise ValueError(f"unknown encoder backend {backend!r}; valid: {', '.join(BACKENDS)}")
         self.model_dir = Path(model_dir) if model_dir is not None else None
@@ -117,8 +87,8 @@ class Encoder:
         self.batch_size = batch_size
         self.stride = stride
         self.backend = backend
-        self.threads = threads if threads is not None else _DEFAULTS.threads
-        self.cache_dir = Path(cache_dir) if cache_dir is not None else _DEFAULTS.cache_dir
+        self.threads = threads
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         #: Allowed padding per bucket (None: CPU_PAD_WASTE or CUDA_PAD_WASTE by device); for tuning.
         self.pad_waste: float | None = None
         self._tok: Any = None

@@ -107,20 +107,12 @@ def evaluate_binary(config: Any, task: str, path: Path) -> dict[str, Any]:
     cfg = config.classifiers
     if not getattr(cfg, task).enabled:
         raise ConfigError(f"classifiers.{task}.enabled is false in this config; enable it to evaluate {task}")
-    from .encoder import configure_defaults
-
-    # The encoder runs as the worker runs it (classifiers.encoder: backend, threads); restored afterwards
-    # because the defaults are process-wide.
-    enc = cfg.encoder
-    previous = configure_defaults(backend=enc.backend, threads=enc.threads, cache_dir=enc.cache_dir)
-    try:
-        scorer = build_scorer(cfg)
-        scorer.load()
-        rule = category_rules(cfg, scorer)[task]
-        cats = label_categories(scorer)
-        rows = scorer.predict(texts)
-    finally:
-        configure_defaults(backend=previous.backend, threads=previous.threads, cache_dir=previous.cache_dir)
+    # The scorer runs its encoder as the worker does (classifiers.encoder: backend, threads).
+    scorer = build_scorer(cfg)
+    scorer.load()
+    rule = category_rules(cfg, scorer)[task]
+    cats = label_categories(scorer)
+    rows = scorer.predict(texts)
     scores = np.array([category_score(r, task, cats) for r in rows], dtype=np.float64)
     predicted = np.array([rule.violated(r, s) for r, s in zip(rows, scores)])
     report = binary_report(y, scores, predicted)

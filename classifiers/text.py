@@ -45,8 +45,10 @@ class TextClassifier:
 
     @classmethod
     def from_config(cls, config) -> "TextClassifier":
-        """From ``ClassifiersConfig`` (encoder_dir, weights_dir, device)."""
-        return cls(encoder_dir=config.encoder_dir, weights_dir=config.weights_dir, device=config.device)
+        """From ``ClassifiersConfig``: encoder_dir, weights_dir, device and how the encoder runs (``encoder``)."""
+        enc = config.encoder
+        return cls(encoder_dir=config.encoder_dir, weights_dir=config.weights_dir, device=config.device,
+                   backend=enc.backend, threads=enc.threads, cache_dir=enc.cache_dir)
 
     def __init__(
         self,
@@ -56,13 +58,16 @@ class TextClassifier:
         device: str = "auto",
         max_length: int = 256,
         batch_size: int = 32,
-        backend: str | None = None,
+        backend: str = "torch",
+        threads: int | None = None,
+        cache_dir: str | Path | None = None,
     ) -> None:
         self.weights_dir = Path(weights_dir) if weights_dir is not None else DEFAULT_WEIGHTS_DIR
-        # backend None: the process-wide default (classifiers.encoder, set by the worker); the heads were
-        # trained and calibrated on the fp32 "torch" backend.
+        # The heads were trained and calibrated on the fp32 "torch" backend, the default here; the worker
+        # and the CLI pass the configured one (classifiers.encoder.backend, "auto" by default).
         self.encoder = Encoder(
-            model_dir=encoder_dir, device=device, max_length=max_length, batch_size=batch_size, backend=backend
+            model_dir=encoder_dir, device=device, max_length=max_length, batch_size=batch_size, backend=backend,
+            threads=threads, cache_dir=cache_dir,
         )
         self.heads: LogisticHeads | None = None
 
@@ -104,8 +109,11 @@ class TextClassifier:
 
     @property
     def revision(self) -> str:
+        """Encoder weights + heads, plus the encoder backend when it is not the fp32 reference: the
+        int8 backend moves scores slightly, so verdicts say which one produced them."""
         self._require()
-        return f"{self.encoder.revision}+{self.heads.content_hash()}"  # type: ignore[union-attr]
+        revision = f"{self.encoder.revision}+{self.heads.content_hash()}"  # type: ignore[union-attr]
+        return revision if self.encoder.backend == "torch" else f"{revision}+{self.encoder.backend}"
 
     def _require(self) -> None:
         if self.heads is None:

@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 
 import faust
 
-from classifiers.encoder import configure_defaults
 from pipeline.adapters.native import NativeAdapter
 from pipeline.decode import Rejection, decode_record
 from schemas.event import Event
@@ -25,9 +24,6 @@ def register(app: faust.App, rt) -> None:
     # Each input topic has its format's adapter and may have its own record size limit.
     limits = {source.topic: source.max_record_bytes or cfg.max_event_bytes for source in rt.config.kafka.inputs}
     native = NativeAdapter()
-    # The classifier classes build their encoder themselves; its runtime settings come from here.
-    enc = rt.config.classifiers.encoder
-    configure_defaults(backend=enc.backend, threads=enc.threads, cache_dir=enc.cache_dir)
 
     @app.agent(rt.topics.events, name="classify")
     async def classify(stream: faust.StreamT) -> None:

@@ -9,7 +9,7 @@ import random
 import numpy as np
 import pytest
 
-from classifiers.encoder import BACKENDS, Encoder, configure_defaults
+from classifiers.encoder import BACKENDS, Encoder
 from classifiers.heads import LogisticHeads
 from classifiers.text import DEFAULT_WEIGHTS_DIR
 
@@ -95,20 +95,29 @@ def test_auto_picks_onnx_int8_on_cpu(cache) -> None:
 def test_unknown_backend_lists_valid_names() -> None:
     with pytest.raises(ValueError, match="onnx-int8"):
         Encoder(backend="tensorrt")
-    with pytest.raises(ValueError, match="valid"):
-        configure_defaults(backend="tensorrt")
-
-
-def test_configured_defaults_apply_to_new_encoders(tmp_path) -> None:
-    previous = configure_defaults(backend="onnx", threads=1, cache_dir=tmp_path)
-    try:
-        enc = Encoder()
-        assert (enc.backend, enc.threads, enc.cache_dir) == ("onnx", 1, tmp_path)
-        assert Encoder(backend="torch").backend == "torch"  # explicit arguments win
-    finally:
-        configure_defaults(backend=previous.backend, threads=previous.threads, cache_dir=previous.cache_dir)
-    assert Encoder().backend == previous.backend
     assert set(BACKENDS) == {"auto", "torch", "onnx", "onnx-int8"}
+
+
+def test_the_configured_encoder_settings_reach_the_classifier_s_encoder(tmp_path) -> None:
+    """The worker, `guardstream classify` and `guardstream eval` all build the classifier from config."""
+    from classifiers.scoring import build_scorer
+    from classifiers.text import TextClassifier
+    from schemas.config import ClassifiersConfig
+
+    cfg = ClassifiersConfig.model_validate({"encoder": {"backend": "onnx", "threads": 1, "cache_dir": str(tmp_path)}})
+    enc = build_scorer(cfg).encoder
+    assert (enc.backend, enc.threads, enc.cache_dir) == ("onnx", 1, tmp_path)
+    assert build_scorer(ClassifiersConfig()).encoder.backend == "auto"  # the configured default
+    assert TextClassifier().encoder.backend == "torch"  # the library default: the fp32 reference
+
+
+def test_a_verdict_s_revision_names_a_backend_other_than_the_fp32_reference(cache) -> None:
+    from classifiers.text import TextClassifier
+
+    fp32 = TextClassifier(backend="torch").load().revision
+    int8 = TextClassifier(backend="auto", device="cpu", cache_dir=cache).load()
+    assert int8.encoder.backend == "onnx-int8"  # auto, resolved at load
+    assert int8.revision == f"{fp32}+onnx-int8"
 
 
 def test_plan_buckets_cover_everything_once_within_limits() -> None:

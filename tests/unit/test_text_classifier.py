@@ -19,8 +19,7 @@ FILLER = (
 
 @pytest.fixture(scope="module")
 def clf() -> TextClassifier:
-    # The fp32 reference backend the heads were calibrated on, whatever process-wide encoder defaults
-    # another test (or the worker's configure_defaults) left behind.
+    # The fp32 reference backend the heads were calibrated on (the class default; said here on purpose).
     return TextClassifier(backend="torch").load()
 
 
