@@ -9,7 +9,8 @@ with the default configuration, so every classifier is on (encoder + heads, PII 
 masking); ``pipeline/harness.py`` runs them. Events are the samples/traffic.jsonl events with fresh
 ids and ``@timestamp`` = the moment they are handed to the producer.
 
-Phases: a warm-up (model loading, ONNX export on a first start) that is not timed; a **burst** of
+Phases: a warm-up (model loading, ONNX export on a first start) that is not timed; 5 s with no traffic
+(the idle worker's CPU share: an idle worker should leave the cores alone); a **burst** of
 ``--events`` produced as fast as the producer goes, which measures sustained throughput (the worker
 always has a backlog); then, unless ``--paced-s 0``, a **paced** phase at ``--paced-fraction`` of that
 throughput, which measures latency when the worker keeps up.
@@ -53,6 +54,17 @@ def _cpu_s(pid: int | None) -> float | None:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return None
+
+
+#: Seconds the warm worker is watched with no traffic (what an idle worker costs the machine).
+IDLE_S = 5.0
+
+
+def idle_cpu_share(pid: int, seconds: float) -> float:
+    """Share of one core the process used over ``seconds`` (all threads)."""
+    before = _cpu_s(pid) or 0.0
+    time.sleep(seconds)
+    return ((_cpu_s(pid) or 0.0) - before) / seconds
 
 
 class Poller(threading.Thread):
@@ -189,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--backend", help="classifiers.encoder.backend (default: the config default)")
     p.add_argument("--threads", type=int, help="classifiers.encoder.threads")
     p.add_argument("--ner", choices=("rampart", "none"), help="classifiers.pii.ner (default: the config default)")
+    p.add_argument("--empty-fetch-wait-ms", type=int,
+                   help="kafka.empty_fetch_wait_ms (default: the config default; 0 = off, to see what it saves)")
     p.add_argument("--poll-s", type=float, default=0.5, help="index count poll interval")
     p.add_argument("--json", type=Path, default=Path("bench/results/e2e.json"))
     args = p.parse_args(argv)
@@ -196,7 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.elastic import sync_client
     from pipeline.harness import Harness
 
-    overrides: dict[str, Any] = {"worker": {}, "classifiers": {"encoder": {}, "pii": {}}}
+    overrides: dict[str, Any] = {"worker": {}, "kafka": {}, "classifiers": {"encoder": {}, "pii": {}}}
+    if args.empty_fetch_wait_ms is not None:
+        overrides["kafka"]["empty_fetch_wait_ms"] = args.empty_fetch_wait_ms
     if args.max_batch:
         overrides["worker"]["max_batch"] = args.max_batch
     if args.batch_within:
@@ -225,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = {"workers": 1, "partitions": cfg.kafka.topics.partitions, "max_batch": cfg.worker.max_batch,
                     "batch_within_s": cfg.worker.batch_within_s, "backend": cfg.classifiers.encoder.backend,
                     "threads": cfg.classifiers.encoder.threads, "ner": getattr(cfg.classifiers.pii, "ner", "-"),
-                    "bulk_max_docs": cfg.elasticsearch.bulk_max_docs}
+                    "bulk_max_docs": cfg.elasticsearch.bulk_max_docs,
+                    "empty_fetch_wait_ms": cfg.kafka.empty_fetch_wait_ms}
         print("settings: " + ", ".join(f"{k} {v}" for k, v in settings.items()))
         result["settings"] = settings
         es = sync_client(cfg.elasticsearch)
@@ -235,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
             warm = run_phase(h, records, "warm", 64, None, args.poll_s, 0, es)
             result["warmup_s"] = time.time() - t0
             print(f"worker ready and warm after {result['warmup_s']:.1f}s (pid {h.worker.pid})")
+            result["idle_worker_cpu_share"] = idle_cpu_share(h.worker.pid, IDLE_S)
+            print(f"idle worker: {result['idle_worker_cpu_share']:.1%} of a core over {IDLE_S:.0f} s")
             burst = run_phase(h, records, "burst", args.events, None, args.poll_s, 64, es)
             phases = {"burst": burst}
             if args.paced_s > 0:

@@ -16,7 +16,7 @@ import faust
 from alerts.notifiers import build_notifiers
 from alerts.notifiers.base import Notifier
 from classifiers.pii import PiiDetector, mask_untrusted
-from pipeline import faust_fixes
+from pipeline import faust_fixes, fetch_wait
 from pipeline.adapters import adapters_for
 from pipeline.adapters.base import Adapter
 from pipeline.decode import Rejection, dead_letter
@@ -112,6 +112,7 @@ def create_app(config: Config, *, engine: VerdictEngine | None = None,
     """Build the Faust app with its topics and agents. Nothing connects until the worker starts."""
     faust_fixes.apply()
     kafka = config.kafka
+    fetch_wait.apply(kafka.empty_fetch_wait_ms / 1000)
     worker = config.worker
     app = faust.App(
         kafka.consumer_group,
@@ -139,6 +140,9 @@ def create_app(config: Config, *, engine: VerdictEngine | None = None,
         # embedded broker never expires a SIGKILLed dynamic member, so without it the group stalls.)
         consumer_group_instance_id=group_instance_id(kafka, worker.data_dir),
         broker_heartbeat_interval=3.0,
+        # Bounds how long the one fetch loop can be held up by the classify agent's full buffer while
+        # verdicts for the index and rates agents wait behind it (worker.max_poll_records).
+        broker_max_poll_records=worker.max_poll_records,
     )
     topic_args = {"key_type": bytes, "value_type": bytes, "partitions": kafka.topics.partitions}
     topics = Topics(

@@ -89,7 +89,17 @@ class MaskingTextFormatter(logging.Formatter):
         self._masking = _Masking(mask, masked)
 
     def format(self, record: logging.LogRecord) -> str:
-        return self._masking.mask(super().format(record))
+        # Only what the record carries is masked: the time and the logger name are ours (a name such as
+        # "pipeline.app" looks like a URL to the recognizers).
+        masked = logging.makeLogRecord(record.__dict__)
+        masked.msg, masked.args = self._masking.mask(record.getMessage()), None
+        if record.exc_info:
+            masked.exc_info, masked.exc_text = None, self._masking.mask(self.formatException(record.exc_info))
+        elif record.exc_text:
+            masked.exc_text = self._masking.mask(record.exc_text)
+        if record.stack_info:
+            masked.stack_info = self._masking.mask(record.stack_info)
+        return super().format(masked)
 
 
 def logging_config(fmt: str, level: str, *, stream: str = "ext://sys.stdout") -> dict[str, Any]:

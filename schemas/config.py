@@ -106,6 +106,12 @@ class KafkaConfig(_Strict):
                     "incarnation. 'auto': the host name plus a hash of worker.data_dir (stable across restarts, "
                     "distinct for workers on one host with their own data_dir); null: dynamic membership. Must "
                     "be unique among running workers. A graceful stop still leaves the group at once.")
+    empty_fetch_wait_ms: int = Field(
+        default=100, ge=0, le=1500,
+        description="The least time an empty fetch takes before the worker asks the broker again. Kafka waits "
+                    "for records itself (fetch.max.wait.ms), so this never comes into play there; a broker that "
+                    "answers at once (the embedded noida-db) would otherwise keep a core busy with empty fetches. "
+                    "A record reaching an idle worker on such a broker waits up to this long. 0: off.")
     security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     sasl: SaslConfig | None = Field(default=None, description="Needed with SASL_PLAINTEXT / SASL_SSL.")
     tls: TlsFilesConfig = Field(default=TlsFilesConfig(), description="Used with SSL / SASL_SSL.")
@@ -175,6 +181,11 @@ class ElasticsearchConfig(_Strict):
 class WorkerConfig(_Strict):
     max_batch: int = Field(default=64, ge=1, description="Events per classification batch.")
     batch_within_s: float = Field(default=0.5, gt=0, description="Longest wait to fill a batch.")
+    max_poll_records: int = Field(
+        default=500, ge=1,
+        description="Most records one fetch hands to the agents. Faust hands them out one at a time and waits "
+                    "while an agent's buffer is full, so a large fetch from an events backlog holds back the "
+                    "verdicts fetched with it: unbounded, the index agent wrote nothing for 23 s of a 10k burst.")
     max_event_bytes: int = Field(default=262_144, ge=1024, description="Larger records are dead-lettered.")
     max_text_chars: int = Field(default=20_000, ge=1, description="Longer texts are truncated and flagged.")
     web_port: int = Field(default=6066, ge=0, le=65535, description="Faust web server port (0 = disabled).")

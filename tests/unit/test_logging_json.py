@@ -89,6 +89,13 @@ def test_planted_values_in_messages_exceptions_and_extras_are_masked():
     assert "ValidationError" in doc["exc"] and "<CREDIT_CARD>" in doc["exc"] and "<EMAIL>" in doc["reason"]
 
 
+def test_the_text_line_masks_the_message_but_not_the_logger_name():
+    record = _record("payload %s", EMAIL)
+    record.name = "pipeline.app"  # a module path that the URL recognizer would take for a domain
+    line = MaskingTextFormatter().format(record)
+    assert " pipeline.app: payload <EMAIL>" in line and EMAIL not in line
+
+
 def test_without_masking_the_same_record_would_leak():
     """The control for the tests above: they could fail."""
     out = JsonFormatter(masked=False).format(_record("payload %s", EMAIL))
