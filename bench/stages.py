@@ -8,9 +8,8 @@ The events of samples/traffic.jsonl (valid and invalid records alike) go through
 worker runs, batch by batch (``--batch``, the worker's max_batch), with a timer around each stage:
 
 decode (size, UTF-8, JSON) · validate (input adapter -> Event) · tokenize · encoder (forward passes) ·
-heads · PII patterns · PII NER (when configured) · mask + verdict (masking, PII in tool-call arguments
--- patterns + NER over the JSON leaves, one detector call per tool call, shown apart --, scores,
-violations) · serialize (verdict JSON for Kafka) · index (Elasticsearch documents + bulk write to a
+heads · PII patterns · PII NER (when configured) · tool-argument PII (patterns + NER over the JSON
+leaves of the batch's tool calls, one detector call) · mask + verdict (masking, scores, violations) · serialize (verdict JSON for Kafka) · index (Elasticsearch documents + bulk write to a
 private embedded stack). Kafka transport is not in here; bench/e2e.py covers the whole path.
 """
 from __future__ import annotations
@@ -34,19 +33,10 @@ from bench.common import TRAFFIC, machine, machine_line, print_table, write_json
 
 
 class Timers:
-    """Seconds per stage; ``apart`` times a part of a later stage that is reported, not added."""
+    """Seconds per stage."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
-        self.parts: dict[str, float] = defaultdict(float)
-
-    @contextmanager
-    def apart(self, part: str) -> Iterator[None]:
-        t0 = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.parts[part] += time.perf_counter() - t0
 
     @contextmanager
     def __call__(self, stage: str) -> Iterator[None]:
@@ -119,13 +109,15 @@ def classify_batches(engine: Any, patterns_only: Any, records: list[bytes], batc
                 tagger.tag(pii_texts)
         entities = pii.detect(pii_texts)  # untimed: both of the above, combined as the worker does
         info, thresholds, now = engine.info, engine.thresholds(), datetime.now(timezone.utc)
-        with t.apart("tool-argument PII"):  # what the verdict step spends on it (reported as a part of it)
-            for event in events:
-                if event.tool is not None:
-                    pii.detect_json(event.tool.arguments, field_prefix="tool.arguments")
+        with t("tool-argument PII"):  # every tool call's JSON leaves in one detector call, as the engine does
+            with_tool = [e for e in events if e.tool is not None]
+            found_in_args = iter(pii.detect_json_many([e.tool.arguments for e in with_tool]))
+            arg_entities = [next(found_in_args) if e.tool is not None else [] for e in events]
         with t("mask + verdict"):
-            for event, score, found, (_, truncated) in zip(events, score_rows, entities, inputs):
-                verdicts.append(engine._verdict(event, score, found, truncated, thresholds, info, 0.0, now))
+            for event, score, found, in_args, (_, truncated) in zip(events, score_rows, entities, arg_entities,
+                                                                     inputs):
+                verdicts.append(engine._verdict(event, score, found, in_args, truncated, thresholds, info, 0.0,
+                                                now))
     with t("serialize"):
         for v in verdicts:
             v.model_dump_json(by_alias=True, exclude_none=True)
@@ -227,10 +219,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{len(records)} records -> {n} verdicts in batches of {args.batch} "
                 f"(backend {engine._scorer.encoder.backend}, NER {getattr(cfg.pii, 'ner', '-')}); "
                 f"one stage after another = {n / total:.0f} events/s on one thread")
-    for part, sec in t.parts.items():
-        print(f"  of which {part} (inside mask + verdict, one detector call per tool call): "
-              f"{sec:.2f} s, {sec * 1000 / n:.2f} ms/event")
-    result = {"machine": info, "parts": dict(t.parts), "records": len(records), "verdicts": n, "batch": args.batch,
+    result = {"machine": info, "records": len(records), "verdicts": n, "batch": args.batch,
               "load_s": load_s,
               "backend": engine._scorer.encoder.backend, "ner": getattr(cfg.pii, "ner", None), "stages": rows,
               "events_per_s_serial": n / total, "wall_s": time.perf_counter() - wall0,

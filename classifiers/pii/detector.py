@@ -143,13 +143,20 @@ class PiiDetector:
         ``value`` is what ``json.loads`` returns (dict, list, str, numbers, bool, None). Offsets
         refer to the leaf's text; for a number that is ``str(number)``.
         """
-        leaves = list(iter_leaves(value, field_prefix))
-        per_leaf = self.detect([text for _, text in leaves])  # one batch for the whole value
-        return [
-            entity.model_copy(update={"field": path})
-            for (path, _), found in zip(leaves, per_leaf)
-            for entity in found
-        ]
+        return self.detect_json_many([value], field_prefix)[0]
+
+    def detect_json_many(self, values: Sequence[Any], field_prefix: str = "tool.arguments") -> list[list[PiiEntity]]:
+        """:meth:`detect_json` for several values at once: the leaves of all of them go to the
+        recognizers (and the NER model) as one batch. One list of findings per value, in order."""
+        leaves = [list(iter_leaves(value, field_prefix)) for value in values]
+        flat = self.detect([text for per_value in leaves for _, text in per_value])
+        out, at = [], 0
+        for per_value in leaves:
+            found = flat[at:at + len(per_value)]
+            at += len(per_value)
+            out.append([entity.model_copy(update={"field": path})
+                        for (path, _), per_leaf in zip(per_value, found) for entity in per_leaf])
+        return out
 
 
 #: Types that are parts of a street address: inside an ADDRESS finding they are dropped, so the

@@ -261,6 +261,12 @@ def test_detect_json_paths(detector):
     }
 
 
+def test_detect_json_many_finds_what_one_value_at_a_time_finds(detector):
+    values = [{"a": "a@example.com", "b": [1, "4111 1111 1111 1111"]}, "ssn 123-45-6789", {}, None, ["10.0.0.1"]]
+    assert detector.detect_json_many(values) == [detector.detect_json(v) for v in values]
+    assert detector.detect_json_many([]) == []
+
+
 def test_detect_json_raw_string_and_prefix(detector):
     assert [(e.field, e.type) for e in detector.detect_json("mail a@example.com")] == [("tool.arguments", "EMAIL")]
     assert [e.field for e in detector.detect_json({"a": "a@example.com"}, field_prefix="x")] == ["x.a"]

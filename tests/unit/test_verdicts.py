@@ -83,6 +83,21 @@ def test_tool_arguments_are_scanned_and_masked_field_by_field():
     assert scorer.seen[0].startswith("refund {")
 
 
+def test_the_tool_calls_of_a_batch_are_scanned_in_one_detector_call_each_finding_on_its_own_event():
+    engine, _ = _engine(pii={"operator": "redact"})
+    calls = []
+    detect = engine._pii.detect
+    engine._pii.detect = lambda texts: calls.append(list(texts)) or detect(texts)
+    events = [_event(0, kind="tool_call", tool={"name": "pay", "arguments": {"card": "4111 1111 1111 1111"}}),
+              _event(1, text="no tool here"),
+              _event(2, kind="tool_call", tool={"name": "mail", "arguments": {"to": ["bo@example.com"]}})]
+    verdicts = engine.classify(events)
+    assert len(calls) == 2 and calls[1] == ["4111 1111 1111 1111", "bo@example.com"]  # texts, then all arguments
+    assert [[(e.field, e.type) for e in v.pii] for v in verdicts] == [
+        [("tool.arguments.card", "CREDIT_CARD")], [], [("tool.arguments.to[0]", "EMAIL")]]
+    assert "bo@example.com" not in str(verdicts[2].tool.arguments) and "4111" not in str(verdicts[0].tool.arguments)
+
+
 def test_long_texts_are_truncated_and_flagged():
     engine, scorer = _engine()
     [verdict] = engine.classify([_event(0, text="a" * 500)])
