@@ -171,8 +171,10 @@ def summary(es, cfg: Config, produced: int, inbox: Inbox) -> str:
     })["aggregations"]
     reasons = es.search(index=ix.dead_letters_index, size=0,
                         aggs={"r": {"terms": {"field": "error.type", "size": 10}}})["aggregations"]["r"]
-    example = es.search(index=ix.verdicts_index, size=1, query={"exists": {"field": "guardstream.pii.type"}},
-                        source=["event.id", "message"])["hits"]["hits"]
+    # A text with PII masked in it (a tool call's findings sit in its arguments, with no message to show).
+    example = es.search(index=ix.verdicts_index, size=1, sort=[{"@timestamp": "asc"}], query={"bool": {"filter": [
+        {"exists": {"field": "guardstream.pii.type"}}, {"exists": {"field": "message"}}]}},
+        source=["event.id", "message"])["hits"]["hits"]
     alerts = es.search(index=ix.alerts_index, size=20, sort=[{"guardstream.alert.window_start": "asc"}])["hits"]["hits"]
     received = inbox.requests()
     lines = ["", "GuardStream demo summary", "=" * 24,
