@@ -307,8 +307,9 @@ class PiiConfig(_Strict):
     operator: PiiOperator = Field(default="replace", description="replace, redact, partial, hash or encrypt "
                                                                  "(docs/pii.md); per type in per_entity.")
     ner: Literal["rampart", "none"] = Field(
-        default="none", description="rampart: the NER tagger for names, places and addresses (6-22 texts/s "
-                                    "on 2 CPU cores, docs/pii.md); none: patterns only (900+ texts/s).")
+        default="none", description="rampart: the NER tagger for names, places and addresses (60-85 texts/s "
+                                    "on 2 quiet CPU cores, 6-22 on busy ones, docs/pii.md); none: patterns only "
+                                    "(900+ texts/s).")
     ner_engine: Literal["onnx", "onnx-q4", "torch"] = Field(
         default="onnx", description="onnx (dequantized, fastest), onnx-q4 (the shipped 4-bit file) or torch.")
     per_entity: dict[str, PiiEntityConfig] = Field(default={}, description="Per type: enabled, threshold, operator.")
