@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 
 from classifiers.pii.checks import aba_routing_ok, base58check_ok, bech32_ok, eth_checksum_ok
-from classifiers.pii.recognizers import MatchRecognizer, Recognizer
+from classifiers.pii.recognizers import TOKEN_END, TOKEN_START, MatchRecognizer, Recognizer
 from schemas.event import PiiEntity
 
-_B = r"(?<![A-Za-z0-9_\-])"
-_E = r"(?![A-Za-z0-9_\-])"
+_B, _E = TOKEN_START, TOKEN_END
 
 
 class UsBankRoutingRecognizer(Recognizer):

@@ -19,6 +19,10 @@ import phonenumbers
 from classifiers.pii.checks import IBAN_LENGTHS, card_ok, iban_ok, luhn_ok, ssn_parts_ok
 from schemas.event import PiiEntity
 
+#: Regex guards for token-shaped values (ids, keys): a match must not start or end inside a longer token.
+TOKEN_START = r"(?<![A-Za-z0-9_\-])"
+TOKEN_END = r"(?![A-Za-z0-9_\-])"
+
 
 class Recognizer:
     """Base class: subclasses set ``name`` and ``entity_type`` and implement ``find``."""

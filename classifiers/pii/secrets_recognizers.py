@@ -12,12 +12,10 @@ import json
 import re
 
 from classifiers.pii.checks import github_token_checksum_ok, shannon_entropy
-from classifiers.pii.recognizers import MatchRecognizer, Recognizer
+from classifiers.pii.recognizers import TOKEN_END, TOKEN_START, MatchRecognizer, Recognizer
 from schemas.event import PiiEntity
 
-# Token characters: a match must not start or end inside a longer token.
-_B = r"(?<![A-Za-z0-9_\-])"
-_E = r"(?![A-Za-z0-9_\-])"
+_B, _E = TOKEN_START, TOKEN_END
 
 
 class AwsAccessKeyRecognizer(MatchRecognizer):
