@@ -109,10 +109,8 @@ def classify_batches(engine: Any, patterns_only: Any, records: list[bytes], batc
                 tagger.tag(pii_texts)
         entities = pii.detect(pii_texts)  # untimed: both of the above, combined as the worker does
         info, thresholds, now = engine.info, engine.thresholds(), datetime.now(timezone.utc)
-        with t("tool-argument PII"):  # every tool call's JSON leaves in one detector call, as the engine does
-            with_tool = [e for e in events if e.tool is not None]
-            found_in_args = iter(pii.detect_json_many([e.tool.arguments for e in with_tool]))
-            arg_entities = [next(found_in_args) if e.tool is not None else [] for e in events]
+        with t("tool-argument PII"):  # every tool call's JSON leaves in one detector call
+            arg_entities = engine.tool_argument_entities(events)
         with t("mask + verdict"):
             for event, score, found, in_args, (_, truncated) in zip(events, score_rows, entities, arg_entities,
                                                                      inputs):

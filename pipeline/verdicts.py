@@ -99,10 +99,7 @@ class VerdictEngine:
         texts = [text for text, _ in inputs]
         scores = self._scorer.predict(texts)
         text_entities = self._pii.detect([(e.text or "")[: self.max_text_chars] for e in events])
-        # Every tool call's arguments in one batch too (with NER on, one model pass instead of one per call).
-        with_tool = [e for e in events if e.tool is not None]
-        found_in_args = iter(self._pii.detect_json_many([e.tool.arguments for e in with_tool]))
-        arg_entities = [next(found_in_args) if e.tool is not None else [] for e in events]
+        arg_entities = self.tool_argument_entities(events)
         per_event_ms = (time.perf_counter() - started) * 1000 / len(events)
         now = datetime.now(timezone.utc)
         thresholds = self.thresholds()
@@ -112,6 +109,13 @@ class VerdictEngine:
             for event, score, entities, in_args, (_, truncated)
             in zip(events, scores, text_entities, arg_entities, inputs)
         ]
+
+    def tool_argument_entities(self, events: Sequence[Event]) -> list[list[PiiEntity]]:
+        """PII in each event's tool-call arguments (empty for events without a tool call), field paths
+        set. Every tool call of the batch goes to the detector in one call (with NER on: one model pass)."""
+        with_tool = [e for e in events if e.tool is not None]
+        found = iter(self._pii.detect_json_many([e.tool.arguments for e in with_tool]))
+        return [next(found) if e.tool is not None else [] for e in events]
 
     def _verdict(self, event: Event, score: dict[str, float], entities: list[PiiEntity],
                  arg_entities: list[PiiEntity], truncated: bool, thresholds: dict[str, float],
