@@ -20,15 +20,15 @@ windows); with ``--cache`` (the directory ``guardstream train --cache`` filled) 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
+
+from bench.common import machine, write_json
 
 
 def _log(msg: str) -> None:
@@ -141,13 +141,11 @@ def main(argv: list[str] | None = None) -> int:
 
     out["run"] = {
         "command": "python -m bench.baselines " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "machine": f"{platform.machine()} CPU, {os.cpu_count()} cores (no GPU)",
+        "machine": machine(),
         "alt-profanity-check": version("alt-profanity-check"),
     }
     print(table(out))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(out, indent=2) + "\n")
+    write_json(args.json, out)
     return 0
 
 

@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
-import platform
 import random
 import sys
 import time
@@ -33,6 +31,8 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
+
+from bench.common import machine, write_json
 
 LAYER_SETS = {"last": (6,), "mid": (4,), "concat3-6": (3, 4, 5, 6)}
 
@@ -186,13 +186,11 @@ def main(argv: list[str] | None = None) -> int:
                 _log(" ".join(f"{k}={v}" for k, v in row.items()))
     results["run"] = {
         "command": "python -m bench.encoder_compare " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "machine": f"{platform.machine()} CPU, {os.cpu_count()} cores (no GPU)",
+        "machine": machine(),
         "train_cap": args.train_cap, "dev_cap": args.dev_cap, "max_length": args.max_length, "seed": args.seed,
     }
     print(table(results))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    write_json(args.json, results)
     return 0
 
 
