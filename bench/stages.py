@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cycles", type=int, default=2, help="passes over the file")
     p.add_argument("--batch", type=int, default=64, help="events per batch (worker.max_batch)")
     p.add_argument("--backend", help="classifiers.encoder.backend (default: the config default)")
-    p.add_argument("--ner", choices=("rampart", "none"), help="classifiers.pii.ner (default: the config default)")
+    p.add_argument("--ner", choices=("minilm", "rampart", "none"), help="classifiers.pii.ner (default: the config default)")
     p.add_argument("--no-index", action="store_true", help="skip the bulk write to a private stack")
     p.add_argument("--profile", action="store_true", help="also print a cProfile of the classify path")
     p.add_argument("--json", type=Path, default=Path("bench/results/stages.json"))

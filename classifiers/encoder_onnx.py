@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +47,14 @@ def onnx_available() -> bool:
     return True
 
 
-def cached_model(model_dir: Path, revision: str, variant: str, cache_dir: Path | None) -> Path:
-    """Path of the ONNX file for ``variant`` of the encoder in ``model_dir``; exported if missing."""
+def cached_model(model_dir: Path, revision: str, variant: str, cache_dir: Path | None,
+                 exporter: Callable[[Path, Path], None] | None = None) -> Path:
+    """Path of the ONNX file for ``variant`` of the encoder in ``model_dir``; exported if missing.
+
+    ``exporter(model_dir, out)`` writes the fp32 graph (default: :func:`export`, the pooled sentence
+    encoder); other models built on the encoder (the MiniLM NER tagger) pass their own and a
+    ``revision`` that names them.
+    """
     if variant not in VARIANTS:
         raise ValueError(f"unknown ONNX variant {variant!r}; valid: {', '.join(VARIANTS)}")
     directory = (Path(cache_dir) if cache_dir is not None else default_cache_dir()) / "encoders"
@@ -62,8 +69,8 @@ def cached_model(model_dir: Path, revision: str, variant: str, cache_dir: Path |
         directory.mkdir(parents=True, exist_ok=True)
     fp32 = directory / f"{revision}-fp32-v{EXPORT_VERSION}.onnx"
     if not fp32.is_file():
-        log.info("exporting encoder %s to ONNX (once per revision) into %s", revision, directory)
-        _atomic(fp32, lambda tmp: export(model_dir, tmp))
+        log.info("exporting %s to ONNX (once per revision) into %s", revision, directory)
+        _atomic(fp32, lambda tmp: (exporter or export)(model_dir, tmp))
     if variant == "onnx":
         return fp32
     int8 = directory / f"{revision}-int8pc-v{EXPORT_VERSION}.onnx"

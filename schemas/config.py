@@ -306,12 +306,14 @@ class PiiConfig(_Strict):
     #: How masked text shows an entity: ``replace`` gives ``<EMAIL>``, ``redact`` removes it.
     operator: PiiOperator = Field(default="replace", description="replace, redact, partial, hash or encrypt "
                                                                  "(docs/pii.md); per type in per_entity.")
-    ner: Literal["rampart", "none"] = Field(
-        default="none", description="rampart: the NER tagger for names, places and addresses (60-85 texts/s "
-                                    "on 2 quiet CPU cores, 6-22 on busy ones, docs/pii.md); none: patterns only "
-                                    "(900+ texts/s).")
-    ner_engine: Literal["onnx", "onnx-q4", "torch"] = Field(
-        default="onnx", description="onnx (dequantized, fastest), onnx-q4 (the shipped 4-bit file) or torch.")
+    ner: Literal["rampart", "minilm", "none"] = Field(
+        default="none", description="minilm: NER for names, places and organisations (MiniLM with trained "
+                                    "adapters, docs/pii.md); rampart: NER for names, places and street addresses "
+                                    "(60-85 texts/s on 2 quiet CPU cores); none: patterns only (900+ texts/s).")
+    ner_engine: Literal["auto", "onnx", "onnx-int8", "onnx-q4", "torch"] = Field(
+        default="auto", description="How the NER tagger runs. auto: rampart on onnx; minilm on onnx-int8 (CPU) "
+                                    "or torch (CUDA). onnx: fp32 ONNX Runtime; onnx-int8: minilm only; onnx-q4: "
+                                    "rampart only (its shipped 4-bit file); torch: PyTorch.")
     per_entity: dict[str, PiiEntityConfig] = Field(default={}, description="Per type: enabled, threshold, operator.")
     allow_list: list[str] = Field(default=[], description="Values never reported (exact, case-insensitive).")
     deny_list: dict[str, list[str]] = Field(default={}, description="Entity type -> values always reported.")
@@ -333,6 +335,10 @@ class PiiConfig(_Strict):
                 raise ValueError(f"{where}: unknown PII entity type {unknown[0]!r}; valid: {', '.join(sorted(known))}")
         if len({c.name for c in self.custom}) != len(self.custom):
             raise ValueError("custom: two recognizers share a name")
+        only = {"onnx-int8": "minilm", "onnx-q4": "rampart"}.get(self.ner_engine)
+        if only is not None and self.ner != only:
+            raise ValueError(f"ner_engine: {self.ner_engine} runs the {only} tagger only (ner is {self.ner}); "
+                             "use auto, onnx or torch")
         return self
 
 

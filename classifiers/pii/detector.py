@@ -33,8 +33,9 @@ class PiiDetector:
     """Finds PII in texts and JSON values.
 
     Three kinds of recognizer feed it: validated patterns (:mod:`.registry`), context words that
-    raise or lower their scores (:mod:`.context`), and, with ``ner="rampart"``, the NER tagger
-    (:mod:`.ner`). ``entities`` limits the types reported (default: all supported ones);
+    raise or lower their scores (:mod:`.context`), and an NER tagger: ``ner="rampart"`` (names,
+    places and addresses, :mod:`.ner`) or ``ner="minilm"`` (names, places and organisations,
+    :mod:`.minilm_ner`). ``entities`` limits the types reported (default: all supported ones);
     ``thresholds`` overrides ``threshold`` per type; findings below their threshold are dropped
     before overlaps are resolved, so a weak finding never hides a strong one next to it.
     ``allow_list`` values are never reported; ``deny_list`` (type -> values) always is; ``custom``
@@ -99,6 +100,10 @@ class PiiDetector:
                 from classifiers.pii.ner import RampartTagger
 
                 self._tagger = RampartTagger(**self._ner_options).load()
+            elif self.ner == "minilm":
+                from classifiers.pii.minilm_ner import MiniLmTagger
+
+                self._tagger = MiniLmTagger(**self._ner_options).load()
             self._recognizers = recognizers
         return self
 

@@ -38,7 +38,7 @@ SCORE_SCALE = 0.85
 #: its TAX_ID stays under a context-backed BANK_ACCOUNT pattern (0.7) unless tax words back it.
 LABEL_TRUST = {"TAX_ID": 0.7}
 #: How the tagger can run (see RampartTagger).
-ENGINES = ("onnx", "onnx-q4", "torch")
+ENGINES = ("auto", "onnx", "onnx-q4", "torch")
 MAX_POSITIONS = 512
 WINDOW_OVERLAP = 64
 
@@ -55,8 +55,8 @@ class _Word:
 class RampartTagger:
     """Batch NER over texts. ``load()`` reads the model (seconds); ``tag(texts)`` is the hot path.
 
-    ``engine``: ``onnx`` (default: the 4-bit weights dequantized to float32, run by onnxruntime;
-    the fastest here), ``onnx-q4`` (the shipped 4-bit file as it is) or ``torch`` (dequantized into
+    ``engine``: ``onnx`` (the default, also what ``auto`` means: the 4-bit weights dequantized to
+    float32, run by onnxruntime; the fastest here), ``onnx-q4`` (the shipped 4-bit file as it is) or ``torch`` (dequantized into
     a ``BertForTokenClassification``). All three give a text the same findings whatever else is in
     its batch (see rampart_model.onnx_model_bytes on int8). ``min_score`` drops
     words the model is unsure of. ``head`` is the PER/LOC/ORG head's weights file ("default": the
@@ -65,11 +65,11 @@ class RampartTagger:
 
     name = "rampart_ner"
 
-    def __init__(self, *, model_dir: str | None = None, engine: str = "onnx", batch_size: int = 32,
+    def __init__(self, *, model_dir: str | None = None, engine: str = "auto", batch_size: int = 32,
                  min_score: float = 0.5, threads: int | None = None, head: str | None = "default") -> None:
         if engine not in ENGINES:
             raise ValueError(f"unknown NER engine {engine!r}; valid: {', '.join(ENGINES)}")
-        self.model_dir, self.engine, self.batch_size = model_dir, engine, batch_size
+        self.model_dir, self.engine, self.batch_size = model_dir, "onnx" if engine == "auto" else engine, batch_size
         self.min_score, self.threads = min_score, threads
         self.head_path = head
         self._head: dict[str, Any] | None = None
@@ -153,40 +153,11 @@ class RampartTagger:
 
     def tag(self, texts: Sequence[str]) -> list[list[PiiEntity]]:
         """NER findings per text, in text order; spans may overlap pattern findings."""
-        import numpy as np
-
         self.load()
         encodings = self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
-        budget = MAX_POSITIONS - 2
-        windows = []  # (text index, first token, end token)
-        for i, enc in enumerate(encodings):
-            windows.extend((i, s, e) for s, e in _plan_windows(len(enc.ids), budget, WINDOW_OVERLAP))
-        # Sorting by length keeps padding small: a batch holds windows of similar size.
-        order = sorted(range(len(windows)), key=lambda w: windows[w][2] - windows[w][1])
-        probs: dict[int, Any] = {}
-        for b in range(0, len(order), self.batch_size):
-            batch = order[b:b + self.batch_size]
-            width = max(windows[w][2] - windows[w][1] for w in batch) + 2
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros_like(ids)
-            for row, w in enumerate(batch):
-                i, s, e = windows[w]
-                ids[row, :e - s + 2] = [self._cls, *encodings[i].ids[s:e], self._sep]
-                mask[row, :e - s + 2] = 1
-            out, head_out = self._run(ids, mask)
-            for row, w in enumerate(batch):
-                i, s, e = windows[w]
-                probs[w] = (out[row, 1:e - s + 1], None if head_out is None else head_out[row, 1:e - s + 1])
-        results: list[list[PiiEntity]] = [[] for _ in texts]
-        w = 0
-        for i, (text, enc) in enumerate(zip(texts, encodings)):
-            mine = []
-            while w < len(windows) and windows[w][0] == i:
-                mine.append((windows[w][1], windows[w][2], probs[w]))
-                w += 1
-            if mine:
-                results[i] = self._spans(text, enc, mine)
-        return results
+        per_text = windowed_outputs(encodings, self._run, self.batch_size, self._cls, self._sep)
+        return [self._spans(text, enc, mine) if mine else []
+                for text, enc, mine in zip(texts, encodings, per_text)]
 
     def _spans(self, text: str, enc: Any, windows: list[tuple[int, int, Any]]) -> list[PiiEntity]:
         (labels, scores), head = _best_window_predictions(len(enc.ids), windows)
@@ -298,6 +269,43 @@ def _group(kind: str) -> str:
     return LABEL_MAP.get(kind, kind) if kind not in STREET_PARTS else "STREET"
 
 
+def windowed_outputs(encodings: Sequence[Any], run: Any, batch_size: int, cls: int, sep: int) -> list[list[tuple[int, int, Any]]]:
+    """Run a token model over texts of any length: per text, ``(first token, end token, output)``
+    for each window.
+
+    ``encodings`` are the tokenizer's encodings without special tokens; texts longer than the
+    model's positions are cut into overlapping windows. Windows of similar length share a batch (little
+    padding). ``run(ids, mask)`` takes padded ``[batch, width]`` arrays with [CLS]/[SEP] and returns
+    a tuple of ``[batch, width, ...]`` arrays (or None); each window's output is that tuple cut to
+    its own tokens, [CLS]/[SEP] removed.
+    """
+    import numpy as np
+
+    budget = MAX_POSITIONS - 2
+    windows = []  # (text index, first token, end token)
+    for i, enc in enumerate(encodings):
+        windows.extend((i, s, e) for s, e in _plan_windows(len(enc.ids), budget, WINDOW_OVERLAP))
+    order = sorted(range(len(windows)), key=lambda w: windows[w][2] - windows[w][1])
+    outputs: dict[int, Any] = {}
+    for b in range(0, len(order), batch_size):
+        batch = order[b:b + batch_size]
+        width = max(windows[w][2] - windows[w][1] for w in batch) + 2
+        ids = np.zeros((len(batch), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, w in enumerate(batch):
+            i, s, e = windows[w]
+            ids[row, :e - s + 2] = [cls, *encodings[i].ids[s:e], sep]
+            mask[row, :e - s + 2] = 1
+        result = run(ids, mask)
+        for row, w in enumerate(batch):
+            n = windows[w][2] - windows[w][1]
+            outputs[w] = tuple(None if part is None else part[row, 1:n + 1] for part in result)
+    per_text: list[list[tuple[int, int, Any]]] = [[] for _ in encodings]
+    for w, (i, s, e) in enumerate(windows):
+        per_text[i].append((s, e, outputs[w]))
+    return per_text
+
+
 def _plan_windows(count: int, budget: int, overlap: int) -> list[tuple[int, int]]:
     """Token windows ``[start, end)`` of at most ``budget`` tokens covering ``count`` tokens, overlapping."""
     if count == 0:
@@ -311,23 +319,26 @@ def _plan_windows(count: int, budget: int, overlap: int) -> list[tuple[int, int]
         start = end - overlap
 
 
-def _best_window_predictions(count: int, windows: list[tuple[int, int, Any]]) -> tuple[Any, Any]:
-    """Per token: (label ids, probabilities) of Rampart and, when present, of the head, each taken
-    from the window where the token is farthest from an edge."""
+def best_window_tags(count: int, windows: list[tuple[int, int, Any]]) -> tuple[list[int], list[float]]:
+    """Per token of a text: (label id, probability), each from the window ``(start, end, probs)``
+    where the token sits farthest from an edge."""
     import numpy as np
 
-    has_head = windows[0][2][1] is not None
     labels, scores = np.zeros(count, dtype=np.int64), np.zeros(count)
-    head_labels, head_scores = np.zeros(count, dtype=np.int64), np.zeros(count)
     margin = np.full(count, -1)
-    for start, end, (probs, head) in windows:
+    for start, end, probs in windows:
         positions = np.arange(start, end)
         m = np.minimum(positions - start, end - 1 - positions)
         better = m > margin[start:end]
         idx = positions[better]
         margin[idx] = m[better]
         labels[idx], scores[idx] = probs.argmax(-1)[better], probs.max(-1)[better]
-        if has_head:
-            head_labels[idx], head_scores[idx] = head.argmax(-1)[better], head.max(-1)[better]
-    rampart = (labels.tolist(), scores.tolist())
-    return rampart, ((head_labels.tolist(), head_scores.tolist()) if has_head else None)
+    return labels.tolist(), scores.tolist()
+
+
+def _best_window_predictions(count: int, windows: list[tuple[int, int, Any]]) -> tuple[Any, Any]:
+    """:func:`best_window_tags` of Rampart's output and, when present, of the head's."""
+    rampart = best_window_tags(count, [(s, e, out[0]) for s, e, out in windows])
+    if windows[0][2][1] is None:
+        return rampart, None
+    return rampart, best_window_tags(count, [(s, e, out[1]) for s, e, out in windows])

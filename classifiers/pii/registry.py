@@ -29,7 +29,7 @@ SUPPORTED_ENTITIES: tuple[str, ...] = tuple(dict.fromkeys(
     [cls.entity_type for cls in RECOGNIZERS.values()] + list(NER_ONLY_ENTITIES)))
 
 #: NER taggers, by the name ``classifiers.pii.ner`` takes in config; ``none`` turns NER off.
-NER_TAGGERS: tuple[str, ...] = ("rampart", "none")
+NER_TAGGERS: tuple[str, ...] = ("rampart", "minilm", "none")
 
 
 def get_recognizer(name: str) -> Recognizer:

@@ -65,7 +65,7 @@ def test_config_errors_name_the_key(tmp_path):
 
 
 def test_detector_rejects_unknown_ner_and_types():
-    with pytest.raises(ValueError, match="valid: rampart, none"):
+    with pytest.raises(ValueError, match="valid: rampart, minilm, none"):
         PiiDetector(ner="bert")
     with pytest.raises(ValueError, match="unknown PII entity types"):
         PiiDetector(entities=["NOPE"])

@@ -79,7 +79,7 @@ def test_engines_agree_on_rampart_labels():
     assert shipped == kinds(RampartTagger(engine="torch", head=None).load(), text)
     assert shipped == kinds(RampartTagger(engine="onnx", head=None).load(), text)
     assert ("PERSON", "John Smith") in shipped and ("US_PASSPORT", "X12345678") in shipped
-    with pytest.raises(ValueError, match="valid: onnx, onnx-q4, torch"):
+    with pytest.raises(ValueError, match="valid: auto, onnx, onnx-q4, torch"):
         RampartTagger(engine="tflite")
 
 

