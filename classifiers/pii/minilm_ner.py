@@ -28,7 +28,8 @@ def decode_words(text: str, enc: Any, labels: Sequence[int], scores: Sequence[fl
     ``enc`` is the tokenizer's encoding of ``text`` (word ids and character offsets); ``labels``
     (indices into TAGS) and ``scores`` (their probabilities) are per token, without [CLS]/[SEP].
     Each word takes the tag of its first sub-token (below ``min_score`` it counts as O); I- words
-    extend the open span of their type when only spaces (no line break) lie between them, anything else starts a new one.
+    extend the open span of their type when only spaces (no line break) lie between them (so does
+    any word after a lone "@": a handle is one name), anything else starts a new one.
     """
     spans: list[list[Any]] = []  # [kind, start, end, score sum, words]
     open_kind = "O"
@@ -48,7 +49,10 @@ def decode_words(text: str, enc: Any, labels: Sequence[int], scores: Sequence[fl
         kind = tag[2:]
         gap = text[spans[-1][2]:start] if spans else ""
         joins = open_kind == kind and gap.strip() == "" and "\n" not in gap
-        if tag.startswith("I-") and joins:
+        # A user handle is one name: the tokenizer splits "@" off it, and the model often starts the
+        # handle itself anew (B-) after tagging the "@".
+        handle = joins and text[spans[-1][1]:spans[-1][2]] == "@"
+        if (tag.startswith("I-") and joins) or handle:
             spans[-1][2] = end
             spans[-1][3] += float(scores[t])
             spans[-1][4] += 1

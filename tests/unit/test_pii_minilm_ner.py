@@ -132,3 +132,10 @@ def test_engine_must_fit_the_tagger():
     with pytest.raises(ValueError, match="valid: auto, onnx-int8, onnx, torch"):
         MiniLmTagger(engine="fast")
 
+
+def test_decode_keeps_a_user_handle_in_one_span():
+    text = "thanks @ colgo and @matt"
+    enc = FakeEncoding([0, 1, 2, 3, 4, 5], [(0, 6), (7, 8), (9, 14), (15, 18), (19, 20), (20, 24)])
+    labels, scores = tags("O", "B-PERSON", "B-PERSON", "O", "B-PERSON", "B-PERSON")
+    spans = decode_words(text, enc, labels, scores, min_score=0.5)
+    assert [(k, text[s:e]) for k, s, e, _ in spans] == [("PERSON", "@ colgo"), ("PERSON", "@matt")]
