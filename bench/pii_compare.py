@@ -77,10 +77,11 @@ def synth_test_template(template_id: int) -> bool:
     return template_id % 4 == 0 or template_id % 5 == 0
 
 
-def load_synth(data_dir: Path, limit: int | None) -> list[dict[str, Any]]:
+def load_synth(data_dir: Path, limit: int | None, split: str = "test") -> list[dict[str, Any]]:
+    """presidio-synth texts of the held-out templates (``split="test"``) or of the others ("dev")."""
     rows = []
     for sample in json.loads((data_dir / "presidio-synth-pii/synth_dataset_v2.json").read_text()):
-        if not synth_test_template(sample["template_id"]):
+        if synth_test_template(sample["template_id"]) != (split == "test"):
             continue
         spans = [{"start": s["start_position"], "end": s["end_position"], "label": SYNTH_TO_OURS[s["entity_type"]]}
                  for s in sample["spans"] if s["entity_type"] in SYNTH_TO_OURS]
@@ -217,7 +218,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="the shared datasets folder (default: ../shared/datasets next to the repo)")
     parser.add_argument("--limit", type=int, default=None, help="at most this many texts per dataset")
     parser.add_argument("--json", type=Path, default=None, help="also write every figure to this JSON file")
-    parser.add_argument("--only", default=None, help="comma-separated dataset names (presidio-synth, wnut17-test, ...)")
+    parser.add_argument("--only", default=None,
+                        help="comma-separated dataset names (presidio-synth, wnut17-test, ...; the development "
+                             "splits presidio-synth-dev and wnut17-dev run only when named here)")
     parser.add_argument("--no-presidio", action="store_true", help="run GuardStream only")
     parser.add_argument("--batch", type=int, default=64,
                         help="texts per detect() call (default 64, the worker's max_batch; 1 shows what int8 "
@@ -249,9 +252,14 @@ def main(argv: list[str] | None = None) -> int:
         shared &= presidio.supported
     datasets: dict[str, list[dict[str, Any]]] = {"presidio-synth": load_synth(args.data_dir, args.limit)}
     datasets.update({name: load_ner(args.data_dir / path, args.limit) for name, path in NER_SETS.items()})
-    if args.only:
-        keep = set(args.only.split(","))
-        datasets = {k: v for k, v in datasets.items() if k in keep}
+    # Development splits, for tuning; never reported as results.
+    datasets["presidio-synth-dev"] = load_synth(args.data_dir, args.limit, split="dev")
+    datasets["wnut17-dev"] = load_ner(args.data_dir / "wnut17/emerging.dev.spans.jsonl", args.limit)
+    keep = set(args.only.split(",")) if args.only else {k for k in datasets if not k.endswith("-dev")}
+    unknown = keep - set(datasets)
+    if unknown:
+        parser.error(f"--only: unknown data set {sorted(unknown)[0]!r}; valid: {', '.join(datasets)}")
+    datasets = {k: v for k, v in datasets.items() if k in keep}
     report: dict[str, Any] = {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
         "command": " ".join(["python -m bench.pii_compare", *(argv if argv is not None else sys.argv[1:])]),

