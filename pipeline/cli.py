@@ -364,9 +364,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--task", required=True, choices=["toxicity", "bias", "pii"], help="what to measure")
     p.add_argument("--data", required=True, type=Path, help="labelled JSONL file")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    # Listed for --help only: main() hands `train` to classifiers.train before this parser runs.
+    # Listed for --help only: main() hands `train` and `train-ner` to their own parsers before this one runs.
     add("train", None, "train the toxicity, toxicity sub-label and bias heads (see `guardstream train --help`)",
         config=False)
+    add("train-ner", None, "train the MiniLM PII NER tagger, classifiers.pii.ner: minilm "
+                           "(see `guardstream train-ner --help`)", config=False)
     p = add("demo", cmd_demo, "start everything, send the sample traffic, print a summary, stop")
     p.add_argument("--traffic", type=Path, default=Path("samples/traffic.jsonl"))
     p.add_argument("--keep-running", action="store_true",
@@ -383,6 +385,10 @@ def main(argv: list[str] | None = None) -> int:
         from classifiers.train import main as train_main
 
         return train_main(argv[1:])
+    if argv[:1] == ["train-ner"]:
+        from classifiers.pii.train_minilm_ner import main as train_ner_main
+
+        return train_ner_main(argv[1:], prog="guardstream train-ner")
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

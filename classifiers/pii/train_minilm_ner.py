@@ -8,7 +8,7 @@ update ``B @ A`` (LoRA), its weights stay frozen, and a linear token head reads 
 Only the adapters and the head are saved (about 1.5 MB as float16); at load time the updates are
 merged into a copy of the base weights (:mod:`classifiers.pii.minilm_ner`).
 
-    .venv/bin/python -m classifiers.pii.train_minilm_ner --data-dir ../shared/datasets
+    guardstream train-ner --data-dir ../shared/datasets      # or python -m classifiers.pii.train_minilm_ner
 
 Training data: those of the Rampart head (:mod:`classifiers.pii.train_ner_head`, never an evaluation
 split): wnut17 train, broad-twitter-corpus sections A, B, E, G, H, sec-filings FIN5, CrossNER train +
@@ -149,21 +149,32 @@ def evaluate(model: Any, tokenizer: Any, rows: list[dict[str, Any]], data: list[
             "f1": report["micro"]["f1"], "entity_word_accuracy": hits / max(1, total)}
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "python -m classifiers.pii.train_minilm_ner") -> int:
+    """Train and write the adapters; ``guardstream train-ner`` and ``python -m`` both land here."""
     parser = argparse.ArgumentParser(
-        prog="python -m classifiers.pii.train_minilm_ner",
-        description="Train the MiniLM PER/LOC/ORG tagger (LoRA adapters + token head); writes "
-                    f"{ADAPTER_PATH.relative_to(Path.cwd()) if ADAPTER_PATH.is_relative_to(Path.cwd()) else ADAPTER_PATH}.")
+        prog=prog,
+        description="Train the MiniLM PERSON / LOCATION / ORGANIZATION tagger of the PII detector "
+                    "(classifiers.pii.ner: minilm): low-rank adapters on all-MiniLM-L6-v2 and a token head, from "
+                    "the NER sets in the datasets directory (never an evaluation split). Prints progress and the "
+                    "wnut17 dev F1 of each epoch. Example: guardstream train-ner --data-dir ../shared/datasets")
     parser.add_argument("--data-dir", type=Path, required=True, help="the datasets directory (../shared/datasets)")
-    parser.add_argument("--limit-per-file", type=int, default=2500, help="sentences taken from each file at most")
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--rank", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--limit-per-file", type=int, default=2500,
+                        help="sentences taken from each training file at most (default 2500)")
+    parser.add_argument("--epochs", type=int, default=3,
+                        help="passes over the data; the epoch with the best wnut17 dev F1 is kept (default 3, "
+                             "~9 minutes each on 2 CPU cores)")
+    parser.add_argument("--rank", type=int, default=16, help="rank of the adapters (default 16; alpha = 2 x rank)")
+    parser.add_argument("--lr", type=float, default=1e-3, help="peak learning rate of AdamW (default 1e-3)")
+    parser.add_argument("--batch", type=int, default=32, help="sentences per step (default 32)")
+    parser.add_argument("--seed", type=int, default=7, help="seed of every random choice (default 7)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
-    parser.add_argument("--out", type=Path, default=ADAPTER_PATH)
+    parser.add_argument("--out", type=Path, default=ADAPTER_PATH,
+                        help="where to write the weights (default: the packaged file the tagger loads)")
     args = parser.parse_args(argv)
+    missing = [f for f in (*TRAIN_FILES, *DEV_FILES) if not (args.data_dir / f).is_file()]
+    if missing:
+        parser.error(f"{args.data_dir / missing[0]} not found: --data-dir must be the datasets directory "
+                     "(../shared/datasets) holding wnut17, broad-twitter-corpus, sec-filings-ner, crossner, redocred")
 
     import torch
     from tokenizers import Tokenizer

@@ -12,7 +12,7 @@ def test_help_lists_every_command(capsys):
     assert done.value.code == 0
     out = capsys.readouterr().out
     for command in ("stack", "setup", "worker", "produce", "classify", "validate-config", "schema",
-                    "train", "demo"):
+                    "train", "train-ner", "demo"):
         assert command in out
 
 
@@ -20,11 +20,22 @@ def test_every_subcommand_has_help(capsys):
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     for name in sub.choices:
-        if name == "train":
-            continue  # handed to classifiers.train's own parser
+        if name in ("train", "train-ner"):
+            continue  # handed to the trainers' own parsers (tested below)
         with pytest.raises(SystemExit):
             main([name, "--help"])
         assert "usage: guardstream" in capsys.readouterr().out
+
+
+def test_train_ner_has_its_own_help_and_needs_the_data_dir(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["train-ner", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: guardstream train-ner" in out and "--data-dir" in out and "classifiers.pii.ner: minilm" in out
+    with pytest.raises(SystemExit) as done:
+        main(["train-ner"])
+    assert done.value.code == 2 and "--data-dir" in capsys.readouterr().err
 
 
 def test_produce_a_missing_file_is_a_clear_error(tmp_path, capsys):
