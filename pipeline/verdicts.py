@@ -57,7 +57,7 @@ class VerdictEngine:
         self._scorer = scorer
         # Patterns + NER per classifiers.pii; the masking policy reads its secrets (hash salt,
         # encryption key) now, so a missing secret stops start-up instead of the first batch.
-        self._pii = PiiDetector.from_config(config.pii)
+        self._pii = PiiDetector.from_config(config.pii, config.encoder)
         self._mask_policy = MaskPolicy.from_config(config.pii)
         self._rules: dict[str, CategoryRule] = {}
         self._categories: dict[str, str] = {}

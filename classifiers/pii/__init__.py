@@ -2,7 +2,7 @@
 
 Typical use in a worker::
 
-    detector = PiiDetector.from_config(config.classifiers.pii).load()   # patterns + Rampart NER
+    detector = PiiDetector.from_config(config.classifiers.pii).load()   # patterns (+ NER per config)
     policy = MaskPolicy.from_config(config.classifiers.pii)             # operators and secrets
     found = detector.detect(texts)                                      # list per text
     masked = [mask_text(t, f, policy) for t, f in zip(texts, found)]

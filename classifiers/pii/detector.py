@@ -77,14 +77,20 @@ class PiiDetector:
             self.name = f"pii-patterns+{ner}"
 
     @classmethod
-    def from_config(cls, pii: Any) -> "PiiDetector":
-        """A detector for a ``PiiConfig`` (classifiers.pii): types, thresholds, lists, NER choice."""
+    def from_config(cls, pii: Any, encoder: Any = None) -> "PiiDetector":
+        """A detector for a ``PiiConfig`` (classifiers.pii): types, thresholds, lists, NER choice.
+
+        ``encoder`` (an ``EncoderConfig``, classifiers.encoder) gives the MiniLM tagger, which is an
+        adapted copy of that encoder, the same thread count and ONNX cache directory.
+        """
         enabled = [e for e in (pii.entities or None) or _all_types(pii)
                    if pii.per_entity.get(e) is None or pii.per_entity[e].enabled]
         thresholds = {e: c.threshold for e, c in pii.per_entity.items() if c.threshold is not None}
+        options: dict[str, Any] = {"engine": pii.ner_engine}
+        if pii.ner == "minilm" and encoder is not None:
+            options.update(threads=encoder.threads, cache_dir=encoder.cache_dir)
         return cls(entities=enabled, threshold=pii.threshold, thresholds=thresholds, ner=pii.ner,
-                   ner_options={"engine": pii.ner_engine}, allow_list=pii.allow_list, deny_list=pii.deny_list,
-                   custom=pii.custom)
+                   ner_options=options, allow_list=pii.allow_list, deny_list=pii.deny_list, custom=pii.custom)
 
     def load(self) -> "PiiDetector":
         """Build the recognizers and load the NER model (seconds); idempotent."""

@@ -201,7 +201,7 @@ class MiniLmTagger:
 
     def __init__(self, *, adapters: str = "default", model_dir: str | None = None, engine: str = "auto",
                  batch_size: int = 32, min_score: float = 0.5, threads: int | None = None,
-                 cache_dir: str | None = None) -> None:
+                 cache_dir: str | Path | None = None) -> None:
         if engine not in ENGINES:
             raise ValueError(f"unknown MiniLM NER engine {engine!r}; valid: {', '.join(ENGINES)}")
         self.adapters_path, self.model_dir, self.engine = adapters, model_dir, engine

@@ -69,7 +69,7 @@ def leak_worker(worker_config, tmp_path_factory):
     raw["kafka"]["topics"] = {"events": "leak.events", "verdicts": "leak.verdicts", "dlq": "leak.events.dlq",
                               "rates": "leak.rates"}
     raw["worker"]["data_dir"] = str(workdir / "data")
-    raw["classifiers"] = {"pii": {"ner": "rampart", "per_entity": {"CREDIT_CARD": {"operator": "encrypt"},
+    raw["classifiers"] = {"pii": {"ner": "minilm", "per_entity": {"CREDIT_CARD": {"operator": "encrypt"},
                                                                    "EMAIL": {"operator": "hash"}}}}
     path = workdir / "config.yaml"
     path.write_text(yaml.safe_dump(raw))

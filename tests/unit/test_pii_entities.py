@@ -73,9 +73,10 @@ def patterns() -> PiiDetector:
     return PiiDetector().load()
 
 
-@pytest.fixture(scope="module")
-def full() -> PiiDetector:
-    return PiiDetector(ner="rampart").load()
+@pytest.fixture(scope="module", params=["minilm", "rampart"])
+def full(request) -> PiiDetector:
+    """Patterns plus each NER tagger."""
+    return PiiDetector(ner=request.param).load()
 
 
 def test_every_supported_type_has_a_planted_value():

@@ -155,3 +155,12 @@ def test_place_pieces_with_a_house_number_or_zip_become_one_address():
     text = "meet at 159 Venizelou str tonight"
     assert [(k, text[s:e]) for k, s, e, _ in join_addresses(text, [loc(text, "159 Venizelou str")])] == [
         ("ADDRESS", "159 Venizelou str")]
+
+
+def test_the_tagger_export_goes_to_the_encoder_cache_dir_of_the_config(tmp_path):
+    from schemas.config import EncoderConfig
+
+    det = PiiDetector.from_config(PiiConfig(ner="minilm"), EncoderConfig(cache_dir=tmp_path, threads=1)).load()
+    exported = sorted(p.name for p in (tmp_path / "encoders").glob("minilm-ner-*.onnx"))
+    assert len(exported) == 2 and any("int8" in name for name in exported)  # fp32 export + its int8 copy
+    assert det._tagger.threads == 1
