@@ -308,8 +308,9 @@ class PiiConfig(_Strict):
                                                                  "(docs/pii.md); per type in per_entity.")
     ner: Literal["rampart", "minilm", "none"] = Field(
         default="none", description="minilm: NER for names, places and organisations (MiniLM with trained "
-                                    "adapters, docs/pii.md); rampart: NER for names, places and street addresses "
-                                    "(60-85 texts/s on 2 quiet CPU cores); none: patterns only (900+ texts/s).")
+                                    "adapters; 100-240 texts/s on 2 CPU cores, docs/pii.md); rampart: NER for "
+                                    "names, places and street addresses (40-90 texts/s); none: patterns only "
+                                    "(900+ texts/s).")
     ner_engine: Literal["auto", "onnx", "onnx-int8", "onnx-q4", "torch"] = Field(
         default="auto", description="How the NER tagger runs. auto: rampart on onnx; minilm on onnx-int8 (CPU) "
                                     "or torch (CUDA). onnx: fp32 ONNX Runtime; onnx-int8: minilm only; onnx-q4: "
