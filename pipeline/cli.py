@@ -279,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, fn, help_: str, *, config: bool = True) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_)
         if config:
-            p.add_argument("-c", "--config", type=Path, default=os.environ.get("GUARDSTREAM_CONFIG"),
+            p.add_argument("-c", "--config", type=Path, default=os.environ.get("GUARDSTREAM_CONFIG") or None,
                            help="YAML config file (default: $GUARDSTREAM_CONFIG, else built-in defaults)")
         p.set_defaults(func=fn)
         return p

@@ -34,7 +34,13 @@ async def _proc_fetch_request(self: Any, assignment: Any, node_id: int, request:
     if not has_new_data and _wait_s > 0:
         left = _wait_s - (_clock() - started)
         if left > 0:
-            await _sleep(left)  # the long poll's wait that this broker did not do
+            try:
+                await _sleep(left)  # the long poll's wait that this broker did not do
+            except asyncio.CancelledError:
+                # Fetcher.close() cancels its fetch tasks and awaits them without catching; aiokafka's
+                # own task returns False when cancelled, so must this one, or the consumer's stop
+                # raises and a worker told to stop hangs until it is killed.
+                return False
     return has_new_data
 
 

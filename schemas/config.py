@@ -578,6 +578,8 @@ def load_config(path: str | Path | None, environ: dict[str, str] | None = None) 
             raw = yaml.safe_load(path.read_text()) or {}
         except FileNotFoundError:
             raise ConfigError(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise ConfigError(f"{path}: is a directory; pass the YAML config file") from None
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: not valid YAML: {exc}") from None
         if not isinstance(raw, dict):

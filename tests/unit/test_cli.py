@@ -43,6 +43,11 @@ def test_produce_a_missing_file_is_a_clear_error(tmp_path, capsys):
     assert "no such file" in capsys.readouterr().err
 
 
+def test_an_empty_config_variable_means_the_defaults(monkeypatch):
+    monkeypatch.setenv("GUARDSTREAM_CONFIG", "")       # `export GUARDSTREAM_CONFIG=` must not read "."
+    assert build_parser().parse_args(["stack", "status"]).config is None
+
+
 def test_stack_status_without_a_stack(tmp_path, capsys):
     config = tmp_path / "c.yaml"
     config.write_text(f"stack:\n  data_dir: {tmp_path / 'none'}\n")

@@ -42,6 +42,7 @@ def test_not_yaml_and_not_a_mapping_are_clear_errors(tmp_path):
     bad.write_text("- a list\n")
     assert "mapping" in str(pytest.raises(ConfigError, load_config, bad, environ={}).value)
     assert "no such file" in str(pytest.raises(ConfigError, load_config, tmp_path / "nope.yaml").value)
+    assert "is a directory" in str(pytest.raises(ConfigError, load_config, tmp_path).value)
 
 
 def test_validate_config_command(tmp_path, capsys):

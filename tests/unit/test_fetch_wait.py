@@ -53,6 +53,33 @@ def test_a_fetch_with_records_returns_at_once(monkeypatch):
     assert broker.fetch() == (True, 0.002) and broker.slept == []
 
 
+def test_a_waiting_fetch_cancelled_by_close_ends_quietly_as_aiokafka_s_own_does():
+    """Fetcher.close() cancels the pending fetch tasks and awaits them without catching: a task that
+    raised CancelledError there made every graceful worker stop hang until SIGKILL."""
+    fetch_wait.apply(5.0)
+
+    async def close_while_waiting() -> bool:
+        started = asyncio.Event()
+
+        async def empty_fetch(*_):
+            started.set()
+            return False
+        task = asyncio.ensure_future(_wrapped(empty_fetch))
+        await started.wait()
+        task.cancel()
+        return await task                   # what Fetcher.close() does: cancel, then await, no try
+
+    async def _wrapped(original):
+        saved = fetch_wait._original
+        fetch_wait._original = original
+        try:
+            return await Fetcher._proc_fetch_request(object(), None, 0, None)
+        finally:
+            fetch_wait._original = saved
+
+    assert asyncio.run(close_while_waiting()) is False
+
+
 def test_a_broker_that_long_polls_is_never_kept_waiting_longer(monkeypatch):
     fetch_wait.apply(0.1)
     broker = _Broker(monkeypatch, took=1.5, records=False)  # Kafka: fetch.max.wait.ms (Faust asks for 1.5 s)
