@@ -64,8 +64,10 @@ def decode_words(text: str, enc: Any, labels: Sequence[int], scores: Sequence[fl
 
 
 #: What may stand between the place pieces of one street address: separators, line breaks, unit words
-#: and numbers ("25 Apt. 864", ZIP codes).
-_ADDRESS_GAP = re.compile(r"(?:[\s,]+|(?:apt|apartment|suite|ste|unit|flat|floor|fl|no|#)\.?|\d[\dA-Za-z-]*)*", re.I)
+#: and numbers ("25 Apt. 864", ZIP codes). Possessive quantifiers: each piece is taken whole and never
+#: split again, so a long gap that does not match fails in linear time (with plain ones, 50 characters
+#: of spaces and digits took minutes: hostile input must not stall a worker).
+_ADDRESS_GAP = re.compile(r"(?:[\s,]++|(?:apt|apartment|suite|ste|unit|flat|floor|fl|no|#)\.?+|\d[\dA-Za-z-]*+)*+", re.I)
 #: A house number, unit or ZIP code right after the last piece of an address, or a house number right before it.
 _ADDRESS_TAIL = re.compile(r"[ \t,]*(?:(?:apt|apartment|suite|ste|unit)\.?\s*)?\d[\dA-Za-z-]{0,9}\b", re.I)
 _ADDRESS_HEAD = re.compile(r"\b\d[\dA-Za-z-]{0,7}[ \t,]*\Z")

@@ -164,3 +164,15 @@ def test_the_tagger_export_goes_to_the_encoder_cache_dir_of_the_config(tmp_path)
     exported = sorted(p.name for p in (tmp_path / "encoders").glob("minilm-ner-*.onnx"))
     assert len(exported) == 2 and any("int8" in name for name in exported)  # fp32 export + its int8 copy
     assert det._tagger.threads == 1
+
+
+def test_a_long_hostile_gap_between_places_fails_fast_and_joins_nothing():
+    """Spaces and digit runs the gap pattern could split in many ways: with plain quantifiers twelve
+    repeats took minutes (backtracking); this returns at once or the test never ends."""
+    from classifiers.pii.minilm_ner import join_addresses
+
+    text = "Oak Lane" + "    1111" * 12 + " and then Springfield"
+    spans = [("LOCATION", 0, 8, 0.9), ("LOCATION", len(text) - 11, len(text), 0.9)]
+    out = join_addresses(text, spans)
+    assert [text[s:e] for k, s, e, _ in out if k == "LOCATION"] == ["Springfield"]
+    assert [text[s:e] for k, s, e, _ in out if k == "ADDRESS"] == ["Oak Lane    1111"]
