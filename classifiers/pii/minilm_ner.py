@@ -69,7 +69,7 @@ def decode_words(text: str, enc: Any, labels: Sequence[int], scores: Sequence[fl
 #: of spaces and digits took minutes: hostile input must not stall a worker).
 _ADDRESS_GAP = re.compile(r"(?:[\s,]++|(?:apt|apartment|suite|ste|unit|flat|floor|fl|no|#)\.?+|\d[\dA-Za-z-]*+)*+", re.I)
 #: A house number, unit or ZIP code right after the last piece of an address, or a house number right before it.
-_ADDRESS_TAIL = re.compile(r"[ \t,]*(?:(?:apt|apartment|suite|ste|unit)\.?\s*)?\d[\dA-Za-z-]{0,9}\b", re.I)
+_ADDRESS_TAIL = re.compile(r"[ \t,]{0,8}(?:(?:apt|apartment|suite|ste|unit)\.?\s*)?\d[\dA-Za-z-]{0,9}\b", re.I)
 _ADDRESS_HEAD = re.compile(r"\b\d[\dA-Za-z-]{0,7}[ \t,]*\Z")
 
 
