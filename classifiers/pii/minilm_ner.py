@@ -11,56 +11,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from classifiers.pii.tags import TAGS, decode_words, load_tag_weights
 from schemas.event import PiiEntity
 
 #: Where the trained adapters and head live (float16 npz).
 ADAPTER_PATH = Path(__file__).resolve().parent / "weights" / "minilm_ner.npz"
-#: BIO tags of the token head.
-TAGS = ("O", "B-PERSON", "I-PERSON", "B-LOCATION", "I-LOCATION", "B-ORGANIZATION", "I-ORGANIZATION")
 #: Projections of each encoder layer that get a low-rank update (names under encoder.layer.N).
 LORA_TARGETS = ("attention.self.query", "attention.self.key", "attention.self.value",
                 "attention.output.dense", "intermediate.dense", "output.dense")
-
-
-def decode_words(text: str, enc: Any, labels: Sequence[int], scores: Sequence[float], *,
-                 min_score: float) -> list[tuple[str, int, int, float]]:
-    """Spans ``(type, start, end, mean score)`` from per-token tags of one text.
-
-    ``enc`` is the tokenizer's encoding of ``text`` (word ids and character offsets); ``labels``
-    (indices into TAGS) and ``scores`` (their probabilities) are per token, without [CLS]/[SEP].
-    Each word takes the tag of its first sub-token (below ``min_score`` it counts as O); I- words
-    extend the open span of their type when only spaces (no line break) lie between them (so does
-    any word after a lone "@": a handle is one name), anything else starts a new one.
-    """
-    spans: list[list[Any]] = []  # [kind, start, end, score sum, words]
-    open_kind = "O"
-    last_word = None
-    for t, (word_id, (start, end)) in enumerate(zip(enc.word_ids, enc.offsets)):
-        if t >= len(labels) or end <= start:
-            continue
-        if word_id is not None and word_id == last_word:
-            if open_kind != "O":
-                spans[-1][2] = end  # later sub-words extend the word
-            continue
-        last_word = word_id
-        tag = TAGS[labels[t]]
-        if tag == "O" or scores[t] < min_score:
-            open_kind = "O"
-            continue
-        kind = tag[2:]
-        gap = text[spans[-1][2]:start] if spans else ""
-        joins = open_kind == kind and gap.strip() == "" and "\n" not in gap
-        # A user handle is one name: the tokenizer splits "@" off it, and the model often starts the
-        # handle itself anew (B-) after tagging the "@".
-        handle = joins and text[spans[-1][1]:spans[-1][2]] == "@"
-        if (tag.startswith("I-") and joins) or handle:
-            spans[-1][2] = end
-            spans[-1][3] += float(scores[t])
-            spans[-1][4] += 1
-        else:
-            spans.append([kind, start, end, float(scores[t]), 1])
-        open_kind = kind
-    return [(kind, start, end, total / n) for kind, start, end, total, n in spans]
 
 
 #: What may stand between the place pieces of one street address: separators, line breaks, unit words
@@ -116,20 +74,9 @@ EXPORT_VERSION = 1
 
 def load_adapters(path: str | Path) -> dict[str, Any]:
     """The adapters and head (arrays as float32; ``rank``, ``alpha``, ``base_revision`` as scalars)."""
-    import numpy as np
-
-    file = ADAPTER_PATH if str(path) == "default" else Path(path)
-    try:
-        data = np.load(file)
-    except FileNotFoundError:
-        raise FileNotFoundError(f"the MiniLM NER weights {file} are missing: train them with `python -m "
-                                "classifiers.pii.train_minilm_ner --data-dir DATASETS`, or set "
-                                "classifiers.pii.ner to rampart or none") from None
-    with data:
-        out = {k: data[k].astype(np.float32) if data[k].dtype == np.float16 else data[k] for k in data.files}
-    if tuple(str(t) for t in out["tags"]) != TAGS:
-        raise ValueError(f"{file}: tags {list(out['tags'])} differ from {list(TAGS)}; retrain it")
-    return out
+    return load_tag_weights(ADAPTER_PATH if str(path) == "default" else Path(path),
+                            missing="train it with `python -m classifiers.pii.train_minilm_ner --data-dir "
+                                    "DATASETS`, or set classifiers.pii.ner to rampart or none")
 
 
 def merged_model(model_dir: Path, adapters: dict[str, Any]) -> Any:
@@ -289,5 +236,6 @@ class MiniLmTagger:
             results.append([PiiEntity(type=kind, start=start, end=end, score=round(min(1.0, score) * SCORE_SCALE, 3),
                                       recognizer=self.name)
                             for kind, start, end, score in join_addresses(
-                                text, decode_words(text, enc, labels, scores, min_score=self.min_score))])
+                                text, decode_words(text, enc, labels, scores, min_score=self.min_score,
+                                                       join_handles=True))])
         return results

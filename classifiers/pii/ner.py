@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from classifiers.pii.checks import aba_routing_ok
-from classifiers.pii.ner_head import HEAD_REPLACES, HEAD_REPORTS, HEAD_TAGS, head_probs, load_head
+from classifiers.pii.ner_head import HEAD_REPLACES, HEAD_REPORTS, head_probs, load_head
+from classifiers.pii.tags import decode_words
 from schemas.event import PiiEntity
 
 #: Rampart label (without B-/I-) -> our entity type. Address parts are assembled separately.
@@ -162,49 +163,26 @@ class RampartTagger:
     def _spans(self, text: str, enc: Any, windows: list[tuple[int, int, Any]]) -> list[PiiEntity]:
         (labels, scores), head = _best_window_predictions(len(enc.ids), windows)
         words: list[_Word] = []
-        head_words: list[_Word] = []
         last_word = None
         for t, (word_id, (start, end)) in enumerate(zip(enc.word_ids, enc.offsets)):
             if end <= start:
                 continue
             if word_id is not None and word_id == last_word and words:
                 words[-1].end = end  # later sub-words extend the word and keep its label
-                if head is not None:
-                    head_words[-1].end = end
                 continue
             last_word = word_id
             label = self._labels[labels[t]]
             kind = label[2:] if label != "O" and scores[t] >= self.min_score else "O"
             words.append(_Word(kind, label.startswith("B-"), start, end, scores[t]))
-            if head is not None:
-                tag = HEAD_TAGS[head[0][t]]
-                ok = tag != "O" and head[1][t] >= self.min_score
-                head_words.append(_Word(tag[2:] if ok else "O", tag.startswith("B-"), start, end, head[1][t]))
         found = self._assemble(text, words)
         if head is None:
             return found
         # With the head, names, places and organisations come from it; Rampart keeps the rest
         # (addresses, numbers, e-mails, ...).
+        head_spans = decode_words(text, enc, *head, min_score=self.min_score)
         return ([e for e in found if e.type not in self.replaced_types]
-                + [e for e in self._decode_head(text, head_words) if e.type in self.head_types])
-
-    def _decode_head(self, text: str, words: list[_Word]) -> list[PiiEntity]:
-        spans: list[list[Any]] = []  # [kind, start, end, score sum, words]
-        prev_kind = "O"
-        for word in words:
-            if word.kind == "O":
-                prev_kind = "O"
-                continue
-            gap = text[spans[-1][2]:word.start] if spans else ""
-            if (not word.begin and prev_kind == word.kind and spans and spans[-1][0] == word.kind
-                    and gap.strip() == "" and "\n" not in gap):
-                spans[-1][2] = word.end
-                spans[-1][3] += word.score
-                spans[-1][4] += 1
-            else:
-                spans.append([word.kind, word.start, word.end, word.score, 1])
-            prev_kind = word.kind
-        return [self._entity(kind, start, end, total / n) for kind, start, end, total, n in spans]
+                + [self._entity(kind, start, end, score) for kind, start, end, score in head_spans
+                   if kind in self.head_types])
 
     def _assemble(self, text: str, words: list[_Word]) -> list[PiiEntity]:
         # Runs of adjacent words of one kind (nothing but spaces between them) form one piece.

@@ -7,10 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from classifiers.pii.tags import TAGS, load_tag_weights
+
 #: Where the trained weights live (float16 npz: w1, b1, w2, b2, layers, tags).
 HEAD_PATH = Path(__file__).resolve().parent / "weights" / "rampart_ner_head.npz"
 #: The head's BIO tags (classifiers/pii/train_ner_head.py) and the types it decides.
-HEAD_TAGS = ("O", "B-PERSON", "I-PERSON", "B-LOCATION", "I-LOCATION", "B-ORGANIZATION", "I-ORGANIZATION")
+HEAD_TAGS = TAGS
 HEAD_ENTITIES = frozenset({"PERSON", "LOCATION", "ORGANIZATION"})
 #: What the head is used for (chosen on development splits, docs/pii.md): places replace Rampart's
 #: city/state labels; its person spans are added next to Rampart's (overlaps go to the higher score);
@@ -21,19 +23,8 @@ HEAD_REPLACES = frozenset({"LOCATION"})
 
 def load_head(path: str) -> dict[str, Any]:
     """The head's weights (classifiers/pii/weights/rampart_ner_head.npz by default)."""
-    import numpy as np
-
-    file = HEAD_PATH if path == "default" else path
-    try:
-        data = np.load(file)
-    except FileNotFoundError:
-        raise FileNotFoundError(f"the NER head weights {file} are missing: train them with "
-                                "`python -m classifiers.pii.train_ner_head`, or run without the head") from None
-    with data:
-        head = {k: data[k].astype(np.float32) if data[k].dtype == np.float16 else data[k] for k in data.files}
-    if tuple(str(t) for t in head["tags"]) != HEAD_TAGS:
-        raise ValueError(f"{file}: head tags {list(head['tags'])} differ from {list(HEAD_TAGS)}; retrain it")
-    return head
+    return load_tag_weights(HEAD_PATH if path == "default" else path,
+                            missing="train it with `python -m classifiers.pii.train_ner_head`, or run without the head")
 
 
 def head_probs(head: dict[str, Any], feats: Any) -> Any:

@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.pii.minilm_ner import ADAPTER_PATH, LORA_TARGETS, TAGS, decode_words
+from classifiers.pii.minilm_ner import ADAPTER_PATH, LORA_TARGETS
+from classifiers.pii.tags import TAGS, decode_words
 from classifiers.pii.train_ner_head import DEV_FILES, TRAIN_FILES, read_rows, word_tags
 
 IGNORE = -100
@@ -136,7 +137,8 @@ def evaluate(model: Any, tokenizer: Any, rows: list[dict[str, Any]], data: list[
             for r, i in enumerate(batch):
                 n = len(data[i][0]) - 2
                 p = probs[r, 1:n + 1]
-                spans = decode_words(rows[i]["text"], encs[i], p.argmax(-1), p.max(-1), min_score=0.5)
+                spans = decode_words(rows[i]["text"], encs[i], p.argmax(-1), p.max(-1), min_score=0.5,
+                                     join_handles=True)
                 predicted[i] = {(s, e, kind) for kind, s, e, _ in spans}
             gold = tags.numpy()
             ent = gold > 0

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from classifiers.pii import PiiDetector
-from classifiers.pii.minilm_ner import ADAPTER_PATH, TAGS, MiniLmTagger, decode_words, load_adapters, merged_model
+from classifiers.pii.minilm_ner import ADAPTER_PATH, MiniLmTagger, load_adapters, merged_model
+from classifiers.pii.tags import TAGS, decode_words
 from schemas.config import PiiConfig
 
 
@@ -137,8 +138,11 @@ def test_decode_keeps_a_user_handle_in_one_span():
     text = "thanks @ colgo and @matt"
     enc = FakeEncoding([0, 1, 2, 3, 4, 5], [(0, 6), (7, 8), (9, 14), (15, 18), (19, 20), (20, 24)])
     labels, scores = tags("O", "B-PERSON", "B-PERSON", "O", "B-PERSON", "B-PERSON")
-    spans = decode_words(text, enc, labels, scores, min_score=0.5)
+    spans = decode_words(text, enc, labels, scores, min_score=0.5, join_handles=True)
     assert [(k, text[s:e]) for k, s, e, _ in spans] == [("PERSON", "@ colgo"), ("PERSON", "@matt")]
+    # Without it (the Rampart head's decoding) "@" and the handle stay two spans, as the model tagged them.
+    apart = decode_words(text, enc, labels, scores, min_score=0.5)
+    assert [text[s:e] for _, s, e, _ in apart] == ["@", "colgo", "@", "matt"]
 
 
 def test_place_pieces_with_a_house_number_or_zip_become_one_address():
