@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     engine.load()
     load_s = time.perf_counter() - t0
     records = raw_records(args.texts, args.cycles)
-    patterns_only = PiiDetector.from_config(cfg.pii.model_copy(update={"ner": "none", "ner_engine": "auto"})).load()
+    patterns_only = PiiDetector.from_config(cfg.pii.model_copy(update={"ner": "none"})).load()
     classify_batches(engine, patterns_only, records[: args.batch], args.batch, Timers(),
                      worker.max_event_bytes)  # warm-up
     t = Timers()

@@ -157,8 +157,7 @@ def create_app(config: Config, *, engine: VerdictEngine | None = None,
         notifiers=build_notifiers(config.alerts) if notifiers is None else notifiers,
         # Dead-letter previews: the configured types, lists and custom recognizers, without the NER model
         # (hostile records must stay cheap to refuse; the classifier's NER is not for them).
-        pii_for_untrusted=PiiDetector.from_config(config.classifiers.pii.model_copy(update={"ner": "none",
-                                                                                          "ner_engine": "auto"})),
+        pii_for_untrusted=PiiDetector.from_config(config.classifiers.pii.model_copy(update={"ner": "none"})),
         adapters=adapters_for(kafka),
     )
     from pipeline.agents import alerting, anomaly, classify, dead_letters, index, rates, retention
