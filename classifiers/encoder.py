@@ -1,4 +1,8 @@
-"""Frozen sentence encoder (all-MiniLM-L6-v2 by default), batch-first and offline.
+"""Sentence encoder (all-MiniLM-L6-v2 by default), batch-first and offline.
+
+With ``adapters`` (a file written by ``guardstream train-encoder``) the encoder's weights get the
+trained low-rank updates merged in at load (:mod:`classifiers.lora`), so the adapted encoder costs
+what the base one does; its ``revision`` then names the base weights and the adapters.
 
 ``Encoder.embed`` returns one L2-normalised mean-pooled vector per text, as sentence-transformers
 does for this model. Texts longer than ``max_length`` tokens are cut into overlapping windows so no
@@ -39,6 +43,8 @@ CUDA_MIN_BATCH = 256
 #: Padding a bucket may carry, as a fraction of its real tokens (see ``plan_buckets``).
 CPU_PAD_WASTE = 0.1
 CUDA_PAD_WASTE = 1.0
+#: How to make the encoder adapters of the toxicity / bias heads (named in error messages).
+ADAPTERS_TRAIN_HINT = "guardstream train-encoder --data-dir ../shared/datasets"
 
 
 def default_model_dir() -> Path:
@@ -74,6 +80,7 @@ class Encoder:
         backend: str = "torch",
         threads: int | None = None,
         cache_dir: str | Path | None = None,
+        adapters: str | Path | None = None,
     ) -> None:
         if max_length < 16:
             raise ValueError("max_length must be at least 16 tokens")
@@ -89,6 +96,8 @@ class Encoder:
         self.backend = backend
         self.threads = threads
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        #: Trained low-rank adapters merged into the weights at load (classifiers/train_encoder.py), or None.
+        self.adapters = Path(adapters) if adapters is not None else None
         #: Allowed padding per bucket (None: CPU_PAD_WASTE or CUDA_PAD_WASTE by device); for tuning.
         self.pad_waste: float | None = None
         self._tok: Any = None
@@ -115,22 +124,35 @@ class Encoder:
         if not (model_dir / "config.json").is_file():
             raise FileNotFoundError(f"no encoder at {model_dir} (config.json missing)")
         self.model_dir = model_dir
-        self._revision = weights_revision(model_dir)
+        adapters = self._read_adapters(model_dir)
         backend, device = self._resolve()
         self._tok = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
         if backend == "torch":
             from .encoder_torch import TorchRunner
 
-            self._runner = TorchRunner(model_dir, device, threads=self.threads)
+            self._runner = TorchRunner(model_dir, device, threads=self.threads, adapters=adapters)
         else:
-            from .encoder_onnx import OnnxRunner, cached_model
+            from .encoder_onnx import OnnxRunner, cached_model, export
 
-            path = cached_model(model_dir, self._revision, backend, self.cache_dir)
+            path = cached_model(model_dir, self.revision, backend, self.cache_dir,
+                                exporter=lambda directory, out: export(directory, out, adapters))
             self._runner = OnnxRunner(path, threads=self.threads)
         self.backend = backend
         self.device_name = device
         log.info("encoder %s loaded: backend %s on %s", self._revision, backend, device)
         return self
+
+    def _read_adapters(self, model_dir: Path) -> dict[str, Any] | None:
+        """The adapter arrays (checked against the base weights), and the revision that names both."""
+        base = weights_revision(model_dir)
+        if self.adapters is None:
+            self._revision = base
+            return None
+        from .lora import arrays_digest, read_adapters
+
+        arrays = read_adapters(self.adapters, base_revision=base, retrain=ADAPTERS_TRAIN_HINT)
+        self._revision = f"{base}+{arrays_digest(arrays)}"
+        return arrays
 
     def _resolve(self) -> tuple[str, str]:
         """(backend, device) with 'auto' decided: torch on CUDA, onnx-int8 on CPU when available."""
@@ -161,8 +183,10 @@ class Encoder:
 
     @property
     def revision(self) -> str:
+        """Base weights' revision, plus ``+<digest>`` of the adapters when there are any."""
         if self._revision is None:
-            self._revision = weights_revision(self.model_dir or default_model_dir())
+            self._read_adapters(self.model_dir or default_model_dir())
+        assert self._revision is not None
         return self._revision
 
     @property

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -90,17 +90,20 @@ def _atomic(target: Path, write: Any) -> None:
             os.unlink(tmp)
 
 
-def export(model_dir: Path, out: Path) -> None:
-    """Export BERT + mean pooling + L2 normalisation to ``out`` (dynamic batch and sequence axes)."""
+def export(model_dir: Path, out: Path, adapters: Mapping[str, Any] | None = None) -> None:
+    """Export BERT (with ``adapters`` merged, if any) + mean pooling + L2 normalisation to ``out``
+    (dynamic batch and sequence axes)."""
     import warnings
 
     import torch
-    from transformers import AutoModel
+
+    from .lora import load_base, merge_adapters
 
     # Eager attention: the exported graph then applies the padding mask with plain ops that every
     # runtime knows (SDPA's export carries trace-time branches on the mask).
-    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager",
-                                      dtype=torch.float32).eval()
+    model = load_base(model_dir, eager=True)
+    if adapters is not None:
+        merge_adapters(model, adapters)
 
     class Pooled(torch.nn.Module):
         def __init__(self, bert: Any) -> None:

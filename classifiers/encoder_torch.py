@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -15,9 +15,11 @@ class TorchRunner:
     this one; the pooled vectors stay on the GPU until ``collect`` copies them all at once.
     """
 
-    def __init__(self, model_dir: Path, device: str, *, threads: int | None) -> None:
+    def __init__(self, model_dir: Path, device: str, *, threads: int | None,
+                 adapters: Mapping[str, Any] | None = None) -> None:
         import torch
-        from transformers import AutoModel
+
+        from .lora import load_base, merge_adapters
 
         if threads:
             # Process-wide; without it torch uses one thread per core.
@@ -26,8 +28,10 @@ class TorchRunner:
         self.device = torch.device(device)
         self.cuda = self.device.type == "cuda"
         # fp32 weights whatever the checkpoint holds (a GPU run may carry an fp16 copy); CUDA autocasts.
-        model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, dtype=torch.float32)
-        self.model = model.eval().to(self.device)
+        model = load_base(model_dir)
+        if adapters is not None:
+            merge_adapters(model, adapters)
+        self.model = model.to(self.device)
         self.amp_dtype = (torch.bfloat16 if self.cuda and torch.cuda.is_bf16_supported() else torch.float16)
 
     def run(self, ids: np.ndarray, mask: np.ndarray) -> Any:

@@ -1,5 +1,8 @@
 """Toxicity (with its sub-labels) and bias scores from one MiniLM pass plus trained heads.
 
+The heads' directory may also hold the encoder adapters they were trained with (``heads.json``
+names the file as ``encoder_adapters``); the encoder then runs with those merged in.
+
 Every text is cut into overlapping windows of at most ``max_length`` tokens (one window for
 ordinary texts); all windows of a batch go through the encoder together, every head reads every
 window, and a text's score for a label is its highest window score, so an insult at the end of a
@@ -79,6 +82,9 @@ class TextClassifier:
         missing = [lab for lab in REQUIRED_LABELS if lab not in heads.labels]
         if missing:
             raise ValueError(f"heads in {d} lack labels {missing}; retrain with `{TRAIN_HINT}`")
+        # Heads trained on an adapted encoder name its adapters file, kept beside them.
+        adapters = heads.metadata.get("encoder_adapters")
+        self.encoder.adapters = d / adapters if adapters else None
         self.encoder.load()
         trained_on = heads.metadata.get("encoder_revision")
         if trained_on and trained_on != self.encoder.revision:

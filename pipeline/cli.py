@@ -364,7 +364,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--task", required=True, choices=["toxicity", "bias", "pii"], help="what to measure")
     p.add_argument("--data", required=True, type=Path, help="labelled JSONL file")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    # Listed for --help only: main() hands `train` and `train-ner` to their own parsers before this one runs.
+    # Listed for --help only: main() hands the train commands to their own parsers before this one runs.
+    add("train-encoder", None, "adapt the MiniLM encoder to toxicity and bias (low-rank adapters; run before "
+                               "`train`; see `guardstream train-encoder --help`)", config=False)
     add("train", None, "train the toxicity, toxicity sub-label and bias heads (see `guardstream train --help`)",
         config=False)
     add("train-ner", None, "train the MiniLM PII NER tagger, classifiers.pii.ner: minilm "
@@ -385,6 +387,10 @@ def main(argv: list[str] | None = None) -> int:
         from classifiers.train import main as train_main
 
         return train_main(argv[1:])
+    if argv[:1] == ["train-encoder"]:
+        from classifiers.train_encoder import main as train_encoder_main
+
+        return train_encoder_main(argv[1:], prog="guardstream train-encoder")
     if argv[:1] == ["train-ner"]:
         from classifiers.pii.train_minilm_ner import main as train_ner_main
 

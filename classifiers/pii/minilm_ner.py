@@ -16,9 +16,6 @@ from schemas.event import PiiEntity
 
 #: Where the trained adapters and head live (float16 npz).
 ADAPTER_PATH = Path(__file__).resolve().parent / "weights" / "minilm_ner.npz"
-#: Projections of each encoder layer that get a low-rank update (names under encoder.layer.N).
-LORA_TARGETS = ("attention.self.query", "attention.self.key", "attention.self.value",
-                "attention.output.dense", "intermediate.dense", "output.dense")
 
 
 #: What may stand between the place pieces of one street address: separators, line breaks, unit words
@@ -83,17 +80,10 @@ def merged_model(model_dir: Path, adapters: dict[str, Any]) -> Any:
     """A torch module ``(input_ids, attention_mask) -> tag probabilities``: the base encoder with each
     adapter's ``scale * B @ A`` added to its weight, and the token head."""
     import torch
-    from transformers import AutoModel
 
-    bert = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager",
-                                     dtype=torch.float32).eval()
-    scale = float(adapters["alpha"]) / float(adapters["rank"])
-    with torch.no_grad():
-        for key in adapters:
-            if key.endswith(".lora_a"):
-                name = key[:-len(".lora_a")]
-                delta = adapters[f"{name}.lora_b"] @ adapters[key] * scale
-                bert.get_submodule(name).weight += torch.from_numpy(delta)
+    from classifiers.lora import load_base, merge_adapters
+
+    bert = merge_adapters(load_base(model_dir, eager=True), adapters)
     head = torch.nn.Linear(bert.config.hidden_size, len(TAGS))
     with torch.no_grad():
         head.weight.copy_(torch.from_numpy(adapters["head.weight"]))

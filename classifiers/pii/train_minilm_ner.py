@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.pii.minilm_ner import ADAPTER_PATH, LORA_TARGETS
+from classifiers.lora import adapter_arrays, add_adapters, length_batches, load_base
+from classifiers.pii.minilm_ner import ADAPTER_PATH
 from classifiers.pii.tags import TAGS, decode_words
 from classifiers.pii.train_ner_head import DEV_FILES, TRAIN_FILES, read_rows, word_tags
 
@@ -50,14 +51,6 @@ def encode(tokenizer: Any, rows: list[dict[str, Any]]) -> list[tuple[list[int], 
     return out
 
 
-def batches(data: list[tuple[list[int], list[int]]], size: int, rng: random.Random) -> list[list[int]]:
-    """Index batches of similar length (little padding), in random order."""
-    order = sorted(range(len(data)), key=lambda i: (len(data[i][0]), rng.random()))
-    groups = [order[b:b + size] for b in range(0, len(order), size)]
-    rng.shuffle(groups)
-    return groups
-
-
 def collate(data: list[tuple[list[int], list[int]]], batch: list[int]) -> tuple[Any, Any, Any]:
     import torch
 
@@ -76,33 +69,9 @@ def collate(data: list[tuple[list[int], list[int]]], batch: list[int]) -> tuple[
 def build_model(model_dir: Path, rank: int, alpha: float, dropout: float) -> Any:
     """all-MiniLM-L6-v2 with LoRA on every projection and a token head; only those train."""
     import torch
-    from transformers import AutoModel
 
-    class LoRALinear(torch.nn.Module):
-        def __init__(self, base: Any) -> None:
-            super().__init__()
-            self.base = base
-            self.a = torch.nn.Parameter(torch.randn(rank, base.in_features) / math.sqrt(base.in_features))
-            self.b = torch.nn.Parameter(torch.zeros(base.out_features, rank))
-            self.scale = alpha / rank
-            self.drop = torch.nn.Dropout(dropout)
-
-        def forward(self, x: Any) -> Any:
-            return self.base(x) + (self.drop(x) @ self.a.T @ self.b.T) * self.scale
-
-    bert = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager",
-                                     dtype=torch.float32)
-    for p in bert.parameters():
-        p.requires_grad_(False)
-    adapters = {}
-    for name, module in list(bert.named_modules()):
-        for target in LORA_TARGETS:
-            parts = name.split(".", 3)
-            if name.startswith("encoder.layer.") and len(parts) == 4 and parts[3] == target:
-                parent = bert.get_submodule(name.rsplit(".", 1)[0])
-                wrapped = LoRALinear(module)
-                setattr(parent, name.rsplit(".", 1)[1], wrapped)
-                adapters[name] = wrapped
+    bert = load_base(model_dir, eager=True)
+    adapters = add_adapters(bert, rank, alpha, dropout)
 
     class Tagger(torch.nn.Module):
         def __init__(self) -> None:
@@ -217,7 +186,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m classifiers.pii.t
     step = 0
     model.train()
     for epoch in range(args.epochs):
-        for batch in batches(train, args.batch, rng):
+        for batch in length_batches([len(ids) for ids, _ in train], args.batch, rng):
             ids, mask, tags = collate(train, batch)
             logits = model(ids, mask)
             loss = torch.nn.functional.cross_entropy(logits.reshape(-1, len(TAGS)), tags.reshape(-1),
@@ -247,11 +216,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m classifiers.pii.t
 
 
 def _weights(model: Any) -> dict[str, np.ndarray]:
-    out = {"head.weight": model.head.weight.detach().numpy().copy(), "head.bias": model.head.bias.detach().numpy().copy()}
-    for name, module in model.adapters.items():
-        out[f"{name}.lora_a"] = module.a.detach().numpy().copy()
-        out[f"{name}.lora_b"] = module.b.detach().numpy().copy()
-    return out
+    return {"head.weight": model.head.weight.detach().numpy().copy(),
+            "head.bias": model.head.bias.detach().numpy().copy(), **adapter_arrays(model.adapters)}
 
 
 if __name__ == "__main__":

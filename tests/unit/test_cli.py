@@ -12,7 +12,7 @@ def test_help_lists_every_command(capsys):
     assert done.value.code == 0
     out = capsys.readouterr().out
     for command in ("stack", "setup", "worker", "produce", "classify", "validate-config", "schema",
-                    "train", "train-ner", "demo"):
+                    "train", "train-encoder", "train-ner", "demo"):
         assert command in out
 
 
@@ -20,7 +20,7 @@ def test_every_subcommand_has_help(capsys):
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     for name in sub.choices:
-        if name in ("train", "train-ner"):
+        if name in ("train", "train-encoder", "train-ner"):
             continue  # handed to the trainers' own parsers (tested below)
         with pytest.raises(SystemExit):
             main([name, "--help"])
@@ -36,6 +36,17 @@ def test_train_ner_has_its_own_help_and_needs_the_data_dir(capsys):
     with pytest.raises(SystemExit) as done:
         main(["train-ner"])
     assert done.value.code == 2 and "--data-dir" in capsys.readouterr().err
+
+
+def test_train_encoder_has_its_own_help_and_refuses_a_wrong_data_dir(tmp_path, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["train-encoder", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: guardstream train-encoder" in out and "--data-dir" in out and "guardstream train" in out
+    with pytest.raises(SystemExit) as done:
+        main(["train-encoder", "--data-dir", str(tmp_path)])
+    assert done.value.code == 2 and "datasets directory" in capsys.readouterr().err
 
 
 def test_produce_a_missing_file_is_a_clear_error(tmp_path, capsys):

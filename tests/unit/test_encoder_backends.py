@@ -15,6 +15,10 @@ from classifiers.text import DEFAULT_WEIGHTS_DIR
 
 pytest.importorskip("onnxruntime")
 
+#: The packaged heads were trained on the encoder with these adapters merged (None: the plain encoder).
+_ADAPTERS = LogisticHeads.load(DEFAULT_WEIGHTS_DIR).metadata.get("encoder_adapters")
+ADAPTERS = DEFAULT_WEIGHTS_DIR / _ADAPTERS if _ADAPTERS else None
+
 TEXTS = [
     "The weather report says it will be sunny tomorrow afternoon in the park.",
     "You are a worthless stupid idiot and everybody hates you, shut up.",
@@ -34,7 +38,7 @@ def cache(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="module")
 def torch_encoder() -> Encoder:
-    return Encoder(backend="torch", device="cpu").load()
+    return Encoder(backend="torch", device="cpu", adapters=ADAPTERS).load()
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +56,7 @@ def _scores(encoder: Encoder, heads: LogisticHeads, texts: list[str]) -> np.ndar
 @pytest.mark.parametrize("backend, vec_tol, score_tol", [("onnx", 1e-4, 1e-4), ("onnx-int8", 0.2, 0.15)])
 def test_onnx_backends_match_fp32_torch(backend: str, vec_tol: float, score_tol: float, cache, torch_encoder,
                                         heads) -> None:
-    enc = Encoder(backend=backend, device="cpu", cache_dir=cache).load()
+    enc = Encoder(backend=backend, device="cpu", cache_dir=cache, adapters=ADAPTERS).load()
     assert enc.backend == backend
     ref_vecs, ref_owner = torch_encoder.embed_chunks(TEXTS)
     vecs, owner = enc.embed_chunks(TEXTS)
@@ -65,7 +69,7 @@ def test_onnx_backends_match_fp32_torch(backend: str, vec_tol: float, score_tol:
 
 
 def test_buckets_return_results_in_input_order(cache, torch_encoder) -> None:
-    enc = Encoder(backend="onnx", device="cpu", cache_dir=cache, batch_size=3).load()  # several buckets
+    enc = Encoder(backend="onnx", device="cpu", cache_dir=cache, batch_size=3, adapters=ADAPTERS).load()  # buckets
     texts = TEXTS * 3
     ref = enc.embed(texts)
     perm = list(range(len(texts)))
@@ -73,15 +77,15 @@ def test_buckets_return_results_in_input_order(cache, torch_encoder) -> None:
     shuffled = enc.embed([texts[i] for i in perm])
     np.testing.assert_allclose(shuffled, ref[perm], atol=1e-5)
     # and bucket size does not change the result (padding is masked out)
-    np.testing.assert_allclose(Encoder(backend="onnx", cache_dir=cache, batch_size=64).load().embed(texts), ref,
-                               atol=1e-5)
+    wide = Encoder(backend="onnx", cache_dir=cache, batch_size=64, adapters=ADAPTERS).load()
+    np.testing.assert_allclose(wide.embed(texts), ref, atol=1e-5)
     np.testing.assert_allclose(torch_encoder.embed(texts), ref, atol=1e-4)
 
 
 def test_export_is_cached_and_reused(cache) -> None:
-    Encoder(backend="onnx-int8", cache_dir=cache).load()
-    files = sorted(p.name for p in (cache / "encoders").iterdir())
-    assert len(files) == 2 and not any(name.endswith(".tmp") for name in files)
+    enc = Encoder(backend="onnx-int8", cache_dir=cache).load()
+    files = sorted(p.name for p in (cache / "encoders").iterdir() if p.name.startswith(enc.revision + "-"))
+    assert len(files) == 2 and not any(p.name.endswith(".tmp") for p in (cache / "encoders").iterdir())
     mtimes = {p.name: p.stat().st_mtime_ns for p in (cache / "encoders").iterdir()}
     Encoder(backend="onnx-int8", cache_dir=cache).load()
     assert {p.name: p.stat().st_mtime_ns for p in (cache / "encoders").iterdir()} == mtimes
