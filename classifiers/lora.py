@@ -105,6 +105,25 @@ def length_batches(lengths: Sequence[int], size: int, rng: random.Random) -> lis
     return groups
 
 
+def optimizer(params: Sequence[Any], lr: float, steps: int) -> tuple[Any, Any]:
+    """AdamW (weight decay 0.01) and its schedule: linear warm-up over the first 5 % of ``steps``, then linear
+    decay to zero. Call ``scheduler.step()`` after every ``optimizer.step()``."""
+    import torch
+
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    warmup = max(1, steps // 20)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup))))
+    return opt, sched
+
+
+def read_npz(file: str | Path) -> dict[str, Any]:
+    """Every array of an npz file, float16 ones as float32 (weights ship as float16 to stay small).
+    Raises FileNotFoundError when the file is missing."""
+    with np.load(file) as data:
+        return {k: data[k].astype(np.float32) if data[k].dtype == np.float16 else data[k] for k in data.files}
+
+
 def load_base(model_dir: Path, *, eager: bool = False) -> Any:
     """all-MiniLM-L6-v2 (or another BERT directory) in fp32, in eval mode; ``eager`` attention for ONNX export."""
     import torch
@@ -133,11 +152,9 @@ def read_adapters(file: str | Path, *, base_revision: str, retrain: str) -> dict
     ``retrain`` is the command that makes a new file; error messages name it.
     """
     try:
-        data = np.load(file)
+        out = read_npz(file)
     except FileNotFoundError:
         raise FileNotFoundError(f"encoder adapters {file} are missing; train them with `{retrain}`") from None
-    with data:
-        out = {k: data[k].astype(np.float32) if data[k].dtype == np.float16 else data[k] for k in data.files}
     for key in ("rank", "alpha", "base_revision"):
         if key not in out:
             raise ValueError(f"{file} is not an adapters file (no {key!r}); train one with `{retrain}`")

@@ -34,7 +34,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .lora import adapter_arrays, add_adapters, length_batches, load_base
+from .lora import adapter_arrays, add_adapters, length_batches, load_base, optimizer
 from .text import DEFAULT_WEIGHTS_DIR
 
 ADAPTERS_NAME = "encoder_adapters.npz"
@@ -210,11 +210,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m classifiers.train
     model = build_model(model_dir, len(LABELS), args.rank, alpha=2.0 * args.rank, dropout=0.05)
     params = [p for p in model.parameters() if p.requires_grad]
     _log(f"trainable parameters: {sum(p.numel() for p in params):,}")
-    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     steps = args.epochs * math.ceil(len(train_ids) / args.batch)
-    warmup = max(1, steps // 20)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup))))
+    opt, sched = optimizer(params, args.lr, steps)
     known = torch.from_numpy(~np.isnan(train_y)).float()
     target = torch.from_numpy(np.nan_to_num(train_y))
     sample_w = torch.from_numpy(train_w).unsqueeze(1)

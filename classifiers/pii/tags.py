@@ -17,14 +17,12 @@ def load_tag_weights(file: str | Path, *, missing: str) -> dict[str, Any]:
 
     ``missing`` says what to do when the file is not there (how to train it, what to configure instead).
     """
-    import numpy as np
+    from classifiers.lora import read_npz
 
     try:
-        data = np.load(file)
+        out = read_npz(file)
     except FileNotFoundError:
         raise FileNotFoundError(f"{file} is missing: {missing}") from None
-    with data:
-        out = {k: data[k].astype(np.float32) if data[k].dtype == np.float16 else data[k] for k in data.files}
     if tuple(str(t) for t in out["tags"]) != TAGS:
         raise ValueError(f"{file}: tags {list(out['tags'])} differ from {list(TAGS)}; retrain it")
     return out

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.lora import adapter_arrays, add_adapters, length_batches, load_base
+from classifiers.lora import adapter_arrays, add_adapters, length_batches, load_base, optimizer
 from classifiers.pii.minilm_ner import ADAPTER_PATH
 from classifiers.pii.tags import TAGS, decode_words
 from classifiers.pii.train_ner_head import DEV_FILES, TRAIN_FILES, read_rows, word_tags
@@ -172,12 +172,9 @@ def main(argv: list[str] | None = None, prog: str = "python -m classifiers.pii.t
     model = build_model(model_dir, args.rank, alpha=2.0 * args.rank, dropout=0.05)
     params = [p for p in model.parameters() if p.requires_grad]
     log(f"trainable parameters: {sum(p.numel() for p in params):,}")
-    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     rng = random.Random(args.seed)
     steps = args.epochs * math.ceil(len(train) / args.batch)
-    warmup = max(1, steps // 20)
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup))))
+    opt, sched = optimizer(params, args.lr, steps)
     # O dominates the words; a lighter weight on it raises recall of the rare entity tags.
     weight = torch.ones(len(TAGS))
     weight[0] = 0.5
