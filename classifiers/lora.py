@@ -158,7 +158,13 @@ def read_adapters(file: str | Path, *, base_revision: str, retrain: str) -> dict
     for key in ("rank", "alpha", "base_revision"):
         if key not in out:
             raise ValueError(f"{file} is not an adapters file (no {key!r}); train one with `{retrain}`")
-    if str(out["base_revision"]) != base_revision:
-        raise ValueError(f"{file} was trained on encoder {out['base_revision']}, but the encoder here is "
-                         f"{base_revision}; retrain the adapters with `{retrain}`")
+    check_base_revision(out, file, base_revision=base_revision, retrain=retrain)
     return out
+
+
+def check_base_revision(arrays: Mapping[str, Any], file: str | Path, *, base_revision: str, retrain: str) -> None:
+    """Refuse adapters (read from ``file``) that were trained on another encoder than ``base_revision``:
+    merged into other weights they compute nonsense."""
+    if str(arrays["base_revision"]) != base_revision:
+        raise ValueError(f"{file} was trained on encoder {arrays['base_revision']}, but the encoder here is "
+                         f"{base_revision}; retrain the adapters with `{retrain}`")

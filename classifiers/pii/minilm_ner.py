@@ -159,14 +159,14 @@ class MiniLmTagger:
         from tokenizers import Tokenizer
 
         from classifiers.encoder import default_model_dir, weights_revision
+        from classifiers.lora import check_base_revision
 
         model_dir = Path(self.model_dir) if self.model_dir else default_model_dir()
         file = ADAPTER_PATH if self.adapters_path == "default" else Path(self.adapters_path)
         adapters = load_adapters(file)
         base = weights_revision(model_dir)
-        if str(adapters["base_revision"]) != base:
-            raise ValueError(f"{file} was trained on encoder {adapters['base_revision']}, but {model_dir} is "
-                             f"{base}; retrain it with `python -m classifiers.pii.train_minilm_ner`")
+        check_base_revision(adapters, file, base_revision=base,
+                            retrain="python -m classifiers.pii.train_minilm_ner --data-dir DATASETS")
         self.revision = f"{base}+ner{hashlib.sha256(file.read_bytes()).hexdigest()[:10]}"
         tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         tokenizer.no_truncation()

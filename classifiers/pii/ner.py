@@ -254,25 +254,25 @@ def windowed_outputs(encodings: Sequence[Any], run: Any, batch_size: int, cls: i
     ``encodings`` are the tokenizer's encodings without special tokens; texts longer than the
     model's positions are cut into overlapping windows. Windows are sorted by length and cut into
     forward passes of at most ``batch_size`` rows whose padding stays within 10 % of their real
-    tokens (the encoder's bucketing: on a CPU the cost is the padded token count). ``run(ids, mask)`` takes padded ``[batch, width]`` arrays with [CLS]/[SEP] and returns
-    a tuple of ``[batch, width, ...]`` arrays (or None); each window's output is that tuple cut to
-    its own tokens, [CLS]/[SEP] removed.
+    tokens (the encoder's bucketing: on a CPU the cost is the padded token count). ``run(ids, mask)``
+    takes padded ``[batch, width]`` arrays with [CLS]/[SEP] and returns a tuple of ``[batch, width, ...]``
+    arrays (or None); each window's output is that tuple cut to its own tokens, [CLS]/[SEP] removed.
     """
     import numpy as np
+
+    from classifiers.encoder import CPU_PAD_WASTE, plan_buckets
 
     budget = MAX_POSITIONS - 2
     windows = []  # (text index, first token, end token)
     for i, enc in enumerate(encodings):
         windows.extend((i, s, e) for s, e in _plan_windows(len(enc.ids), budget, WINDOW_OVERLAP))
-    from classifiers.encoder import CPU_PAD_WASTE, plan_buckets
-
     order = sorted(range(len(windows)), key=lambda w: windows[w][2] - windows[w][1])
     lengths = np.array([windows[w][2] - windows[w][1] + 2 for w in order], dtype=np.int64)
     outputs: dict[int, Any] = {}
     for bucket in plan_buckets(lengths, max_rows=batch_size, max_tokens=batch_size * MAX_POSITIONS,
                                pad_waste=CPU_PAD_WASTE):
         batch = order[bucket]
-        width = max(windows[w][2] - windows[w][1] for w in batch) + 2
+        width = int(lengths[bucket][-1])  # sorted: the last window is the longest
         ids = np.zeros((len(batch), width), dtype=np.int64)
         mask = np.zeros_like(ids)
         for row, w in enumerate(batch):

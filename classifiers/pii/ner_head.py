@@ -7,12 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from classifiers.pii.tags import TAGS, load_tag_weights
+from classifiers.pii.tags import load_tag_weights
 
 #: Where the trained weights live (float16 npz: w1, b1, w2, b2, layers, tags).
 HEAD_PATH = Path(__file__).resolve().parent / "weights" / "rampart_ner_head.npz"
-#: The head's BIO tags (classifiers/pii/train_ner_head.py) and the types it decides.
-HEAD_TAGS = TAGS
+#: The types the head decides (its BIO tags are classifiers.pii.tags.TAGS).
 HEAD_ENTITIES = frozenset({"PERSON", "LOCATION", "ORGANIZATION"})
 #: What the head is used for (chosen on development splits, docs/pii.md): places replace Rampart's
 #: city/state labels; its person spans are added next to Rampart's (overlaps go to the higher score);

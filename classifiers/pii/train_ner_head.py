@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from classifiers.pii.ner_head import HEAD_PATH, head_probs
-from classifiers.pii.ner_head import HEAD_TAGS as TAGS
+from classifiers.pii.tags import TAGS
 #: Encoder layers whose hidden states the head reads (1-based; 6 is the last).
 LAYERS = (4, 6)
 
