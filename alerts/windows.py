@@ -62,6 +62,11 @@ def _epoch(ts: datetime) -> float:
     return (ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)).timestamp()
 
 
+def window_start(ts: datetime, window_s: int) -> int:
+    """Start (epoch seconds) of the tumbling window of ``window_s`` seconds that holds ``ts``."""
+    return math.floor(_epoch(ts) / window_s) * window_s
+
+
 def _utc(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=timezone.utc)
 
@@ -124,7 +129,7 @@ class WindowCounter:
         Returns False (and bumps ``late_dropped``) when the event arrived too late for its window.
         """
         ts = _epoch(timestamp)
-        start = math.floor(ts / self.window_s) * self.window_s
+        start = window_start(timestamp, self.window_s)
         mark = self._watermark
         too_late = mark is not None and start + self.window_s + self.grace_s <= mark
         self._source_max[source] = max(self._source_max.get(source, ts), ts)

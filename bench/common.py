@@ -83,6 +83,17 @@ def traffic_texts(path: Path = TRAFFIC) -> list[str]:
     return [classifier_text(r) for r in traffic_records(path)]
 
 
+def process_cpu_s(pid: int | None) -> float | None:
+    """CPU seconds (user + system, all threads) a process has used; None when it is gone."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def percentiles(values: Sequence[float], qs: Iterable[float] = (50, 95, 99)) -> dict[str, float]:
     """{"p50": ..., ...} by linear interpolation; empty input gives NaNs."""
     vals = sorted(values)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import threading
 import time
@@ -32,7 +31,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bench.common import Progress, machine, machine_line, percentiles, print_table, traffic_records, write_json
+from bench.common import (Progress, machine, machine_line, percentiles, print_table, process_cpu_s, traffic_records,
+                          write_json)
 
 
 def _proc_kb(pid: int, field: str) -> int | None:
@@ -45,26 +45,15 @@ def _proc_kb(pid: int, field: str) -> int | None:
     return None
 
 
-def _cpu_s(pid: int | None) -> float | None:
-    """CPU seconds (user + system, all threads) a process has used; None when it is gone."""
-    if pid is None:
-        return None
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
-
-
 #: Seconds the warm worker is watched with no traffic (what an idle worker costs the machine).
 IDLE_S = 5.0
 
 
 def idle_cpu_share(pid: int, seconds: float) -> float:
     """Share of one core the process used over ``seconds`` (all threads)."""
-    before = _cpu_s(pid) or 0.0
+    before = process_cpu_s(pid) or 0.0
     time.sleep(seconds)
-    return ((_cpu_s(pid) or 0.0) - before) / seconds
+    return ((process_cpu_s(pid) or 0.0) - before) / seconds
 
 
 class Poller(threading.Thread):
@@ -128,7 +117,7 @@ def run_phase(h: Any, records: list[dict[str, Any]], prefix: str, count: int, ra
     # CPU used by the worker and the embedded brokers: unlike wall time, barely moved by other load.
     stack = stack_control.running(h.stack_cfg)
     pids = {"worker": h.worker.pid, "stack": stack.pid if stack else None}
-    cpu0 = {k: _cpu_s(pid) for k, pid in pids.items()}
+    cpu0 = {k: process_cpu_s(pid) for k, pid in pids.items()}
     poller.start()
     produced: list[float] = []
     progress = Progress(count, f"{prefix}: indexed", every_s=10)
@@ -149,7 +138,7 @@ def run_phase(h: Any, records: list[dict[str, Any]], prefix: str, count: int, ra
     sender.join(timeout=60)
     poller.stop()
     produce_end = produced[-1] if produced else t0
-    cpu = {k: (_cpu_s(pid) or 0.0) - (cpu0[k] or 0.0) for k, pid in pids.items() if cpu0[k] is not None}
+    cpu = {k: (process_cpu_s(pid) or 0.0) - (cpu0[k] or 0.0) for k, pid in pids.items() if cpu0[k] is not None}
     return {"cpu_s": cpu, "produced": produced, "samples": poller.samples, "rss_kb": poller.rss_kb,
             "produce_s": produce_end - (produced[0] if produced else t0), "poller": poller}
 

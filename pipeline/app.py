@@ -143,6 +143,7 @@ def create_app(config: Config, *, engine: VerdictEngine | None = None,
         # Bounds how long the one fetch loop can be held up by the classify agent's full buffer while
         # verdicts for the index and rates agents wait behind it (worker.max_poll_records).
         broker_max_poll_records=worker.max_poll_records,
+        producer_linger=kafka.producer_linger_ms / 1000,
     )
     topic_args = {"key_type": bytes, "value_type": bytes, "partitions": kafka.topics.partitions}
     topics = Topics(

@@ -4,6 +4,9 @@ windows; each closed window goes to the ``genai.rates`` topic (``kafka.topics.ra
 ``observe`` re-keys each verdict by its series (``app|model``) onto an internal topic, so with several
 workers each series is counted by exactly one of them, and records which verdict partition it came
 from: the window watermark is the lowest of those partitions' progress (see ``alerts.windows``).
+A batch's observations of one series and window travel as one record (up to
+``OBSERVATIONS_PER_RECORD``): one record per verdict cost a produce and a consume per event, for a few
+dozen bytes each.
 
 The open windows survive a restart: after every batch the touched series' windows are written to the
 changelog-backed table ``rate-windows`` (keyed like the internal topic, so a series' row lives in the
@@ -21,7 +24,7 @@ from typing import Any
 
 import faust
 
-from alerts.windows import WindowCounter, WindowStats, _Bucket
+from alerts.windows import WindowCounter, WindowStats, _Bucket, window_start
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +32,52 @@ log = logging.getLogger(__name__)
 EXAMPLE_CHARS = 300
 WINDOW_STATE_VERSION = 1
 IDLE_S = 15.0
+#: Observations per record on the internal topic (bounds a record at ~200 KB with examples).
+OBSERVATIONS_PER_RECORD = 200
 
 
 def observation(verdict: dict, source_partition: int) -> dict:
-    """The part of a verdict the rates agent needs."""
+    """The part of a verdict the rates agent needs (the example only when something was violated)."""
+    violations = verdict["violations"]
+    example = ((verdict.get("text") or "")[:EXAMPLE_CHARS] or None) if violations else None
     return {"ts": verdict["@timestamp"], "app": verdict["app"], "model": verdict["model"],
-            "violations": verdict["violations"], "src": source_partition,
-            "example": (verdict.get("text") or "")[:EXAMPLE_CHARS] or None}
+            "violations": violations, "src": source_partition, "example": example}
+
+
+def observation_records(observations: list[dict], window_s: int) -> list[tuple[bytes, bytes]]:
+    """(key, value) records for the internal topic: the observations grouped per series and window.
+
+    Records go out earlier windows first. The window watermark is shared by every series (it follows
+    the verdict partitions), so a batch that holds minutes of a backlog must not deliver one series'
+    last minute before another series' first: that minute would advance the watermark and the other
+    series' earlier windows would be dropped as late.
+    """
+    groups: dict[tuple[float, bytes], list[dict]] = {}
+    for obs in observations:
+        groups.setdefault((_window_of(obs, window_s), series_key(obs["app"], obs["model"])), []).append(obs)
+    ordered = sorted(groups.items(), key=lambda item: item[0][0])  # stable: first seen first within a window
+    return [(key, json.dumps({"observations": group[i : i + OBSERVATIONS_PER_RECORD]}).encode())
+            for (_, key), group in ordered for i in range(0, len(group), OBSERVATIONS_PER_RECORD)]
+
+
+def _window_of(obs: dict, window_s: int) -> float:
+    try:
+        return window_start(datetime.fromisoformat(obs["ts"]), window_s)
+    except (TypeError, ValueError):
+        return -math.inf  # the rates agent logs and skips it
+
+
+def observations_in(record: Any) -> list[dict]:
+    """The observations of one decoded internal record; TypeError if it is neither form.
+
+    A record is ``{"observations": [...]}``; a bare observation is what earlier versions wrote, one per
+    verdict, and may still be in the topic when a worker is upgraded.
+    """
+    if isinstance(record, dict) and isinstance(record.get("observations"), list):
+        return record["observations"]
+    if isinstance(record, dict) and "ts" in record:
+        return [record]
+    raise TypeError("not an observation record")
 
 
 def series_key(app: str, model: str) -> bytes:
@@ -148,15 +190,14 @@ def register(app: faust.App, rt) -> None:
     @app.agent(rt.topics.verdicts, name="observe")
     async def observe(stream: faust.StreamT) -> None:
         async for batch in stream.take_events(500, within=0.5):
-            sends = []
+            found = []
             for ev in batch:
                 try:
-                    verdict = json.loads(ev.value)
-                    obs = observation(verdict, ev.message.partition)
+                    found.append(observation(json.loads(ev.value), ev.message.partition))
                 except (TypeError, ValueError, KeyError):
                     continue  # the index agent dead-letters what is not a verdict
-                sends.append(await observations.send(key=series_key(obs["app"], obs["model"]),
-                                                      value=json.dumps(obs).encode()))
+            sends = [await observations.send(key=key, value=value)
+                     for key, value in observation_records(found, rule_cfg.window_s)]
             for fut in sends:
                 await fut
 
@@ -166,13 +207,18 @@ def register(app: faust.App, rt) -> None:
             touched: set[tuple[str, str]] = set()
             for value in batch:
                 try:
-                    obs = json.loads(value)
-                    windows.add(datetime.fromisoformat(obs["ts"]), obs["app"], obs["model"], obs["violations"],
-                                example=obs["example"], source=obs["src"])
-                except (TypeError, ValueError, KeyError) as exc:
-                    log.error("skipping a malformed observation: %s", type(exc).__name__)
+                    found = observations_in(json.loads(value))
+                except (TypeError, ValueError) as exc:
+                    log.error("skipping a malformed observation record: %s", type(exc).__name__)
                     continue
-                touched.add((obs["app"], obs["model"]))
+                for obs in found:
+                    try:
+                        windows.add(datetime.fromisoformat(obs["ts"]), obs["app"], obs["model"],
+                                    obs["violations"], example=obs.get("example"), source=obs["src"])
+                    except (TypeError, ValueError, KeyError) as exc:
+                        log.error("skipping a malformed observation: %s", type(exc).__name__)
+                        continue
+                    touched.add((obs["app"], obs["model"]))
             await _close_windows(windows, closed_windows, table, touched)
 
     @app.timer(1.0)

@@ -1,4 +1,5 @@
-"""The worker's Kafka settings: static group membership, the Faust recovery fix, the processing guarantee."""
+"""The worker's Kafka settings: static group membership, producer linger, the Faust recovery fix, the processing
+guarantee."""
 from __future__ import annotations
 
 import asyncio
@@ -36,6 +37,16 @@ def test_the_worker_app_joins_as_a_static_member(tmp_path):
     cfg = Config.model_validate({"worker": {"data_dir": str(tmp_path / "w")}})
     app = create_app(cfg, engine=SimpleNamespace(), notifiers=[])
     assert app.conf.consumer_group_instance_id == group_instance_id(cfg.kafka, tmp_path / "w")
+
+
+def test_the_producer_lingers_as_configured(tmp_path):
+    def linger(ms):
+        cfg = Config.model_validate({"kafka": {"producer_linger_ms": ms}, "worker": {"data_dir": str(tmp_path)}})
+        return create_app(cfg, engine=SimpleNamespace(), notifiers=[]).conf.producer_linger
+
+    assert linger(25) == pytest.approx(0.025)
+    assert linger(0) == 0
+    assert Config().kafka.producer_linger_ms == 10
 
 
 class _Partition:
