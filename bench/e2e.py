@@ -192,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--ner", choices=("minilm", "rampart", "none"), help="classifiers.pii.ner (default: the config default)")
     p.add_argument("--empty-fetch-wait-ms", type=int,
                    help="kafka.empty_fetch_wait_ms (default: the config default; 0 = off, to see what it saves)")
+    p.add_argument("--producer-linger-ms", type=int,
+                   help="kafka.producer_linger_ms (default: the config default; 0 = send at once)")
     p.add_argument("--poll-s", type=float, default=0.5, help="index count poll interval")
     p.add_argument("--json", type=Path, default=Path("bench/results/e2e.json"))
     args = p.parse_args(argv)
@@ -202,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     overrides: dict[str, Any] = {"worker": {}, "kafka": {}, "classifiers": {"encoder": {}, "pii": {}}}
     if args.empty_fetch_wait_ms is not None:
         overrides["kafka"]["empty_fetch_wait_ms"] = args.empty_fetch_wait_ms
+    if args.producer_linger_ms is not None:
+        overrides["kafka"]["producer_linger_ms"] = args.producer_linger_ms
     if args.max_batch:
         overrides["worker"]["max_batch"] = args.max_batch
     if args.batch_within:
@@ -231,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
                     "batch_within_s": cfg.worker.batch_within_s, "backend": cfg.classifiers.encoder.backend,
                     "threads": cfg.classifiers.encoder.threads, "ner": getattr(cfg.classifiers.pii, "ner", "-"),
                     "bulk_max_docs": cfg.elasticsearch.bulk_max_docs,
-                    "empty_fetch_wait_ms": cfg.kafka.empty_fetch_wait_ms}
+                    "empty_fetch_wait_ms": cfg.kafka.empty_fetch_wait_ms,
+                    "producer_linger_ms": cfg.kafka.producer_linger_ms}
         print("settings: " + ", ".join(f"{k} {v}" for k, v in settings.items()))
         result["settings"] = settings
         es = sync_client(cfg.elasticsearch)
