@@ -64,7 +64,11 @@ def _epoch(ts: datetime) -> float:
 
 def window_start(ts: datetime, window_s: int) -> int:
     """Start (epoch seconds) of the tumbling window of ``window_s`` seconds that holds ``ts``."""
-    return math.floor(_epoch(ts) / window_s) * window_s
+    return _window_of_epoch(_epoch(ts), window_s)
+
+
+def _window_of_epoch(seconds: float, window_s: int) -> int:
+    return math.floor(seconds / window_s) * window_s
 
 
 def _utc(seconds: float) -> datetime:
@@ -129,7 +133,7 @@ class WindowCounter:
         Returns False (and bumps ``late_dropped``) when the event arrived too late for its window.
         """
         ts = _epoch(timestamp)
-        start = window_start(timestamp, self.window_s)
+        start = _window_of_epoch(ts, self.window_s)
         mark = self._watermark
         too_late = mark is not None and start + self.window_s + self.grace_s <= mark
         self._source_max[source] = max(self._source_max.get(source, ts), ts)

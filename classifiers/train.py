@@ -3,13 +3,15 @@
 The encoder is all-MiniLM-L6-v2 with the adapters of ``guardstream train-encoder`` merged in
 (``--adapters``, by default the packaged ``classifiers/weights/encoder_adapters.npz``; ``none``
 fits on the plain encoder). The adapters file is copied next to the heads and named in heads.json,
-so a weights directory carries everything the classifier loads. Reads the offline datasets (see classifiers/datasets.py and classifiers/toxicity_types.py for labels and
+so a weights directory carries everything the classifier loads.
+
+Reads the offline datasets (see classifiers/datasets.py and classifiers/toxicity_types.py for labels and
 splits), embeds every text once (cached with ``--cache``), fits one logistic regression per label on its
 train split, picks C by dev AUC and the threshold by best dev F1 (dev precision / recall at that
 threshold go into heads.json), evaluates on held-out sets (classifiers/train_report.py), and writes
 ``heads.npz``, ``heads.json`` and ``metrics.json`` into ``--out``. Deterministic for a given seed.
 
-    guardstream train-encoder --data-dir ../shared/datasets    # the adapters (optional, ~15 min)
+    guardstream train-encoder --data-dir ../shared/datasets    # the adapters (optional, ~20 min)
     guardstream train --data-dir ../shared/datasets --cache .cache/emb
 """
 

@@ -139,7 +139,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS_DIR / ADAPTERS_NAME,
                    help=f"where to write the adapters (default: the packaged classifiers/weights/{ADAPTERS_NAME}, "
                         "which `guardstream train` uses)")
-    p.add_argument("--epochs", type=int, default=1, help="passes over the training texts (default 1, ~15 minutes "
+    p.add_argument("--epochs", type=int, default=1, help="passes over the training texts (default 1, ~20 minutes "
                                                           "on 2 CPU cores); the epoch with the best mean dev AUC is kept")
     p.add_argument("--rank", type=int, default=16, help="rank of the adapters (default 16; alpha = 2 x rank)")
     p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate of AdamW (default 1e-3)")
