@@ -304,6 +304,13 @@ class PiiCustomRecognizerConfig(_Strict):
         return value
 
 
+def _default_phone_regions() -> tuple[str, ...]:
+    # Imported when needed: the config module does not load the PII recognizers at import.
+    from classifiers.pii.phone_recognizers import DEFAULT_PHONE_REGIONS
+
+    return DEFAULT_PHONE_REGIONS
+
+
 class PiiConfig(_Strict):
     enabled: bool = True
     threshold: float = Field(default=0.5, ge=0.0, le=1.0)
@@ -325,11 +332,22 @@ class PiiConfig(_Strict):
     allow_list: list[str] = Field(default=[], description="Values never reported (exact, case-insensitive).")
     deny_list: dict[str, list[str]] = Field(default={}, description="Entity type -> values always reported.")
     custom: list[PiiCustomRecognizerConfig] = Field(default=[], description="Regex recognizers.")
+    phone_regions: list[str] = Field(
+        default_factory=lambda: list(_default_phone_regions()),
+        description="Regions whose national phone numbers are recognised (ISO 3166-1 alpha-2, e.g. GB, not UK), "
+                    "home region first; numbers written with + are found in every country (docs/pii.md).")
     hash_salt: PiiSecretRef | None = Field(default=None, description="Salt for the hash operator; "
                                            "default: environment variable GUARDSTREAM_PII_HASH_SALT.")
     encryption_key: PiiSecretRef | None = Field(
         default=None, description="Key for the encrypt operator and `guardstream decrypt`; "
                                   "default: environment variable GUARDSTREAM_PII_ENCRYPTION_KEY.")
+
+    @field_validator("phone_regions")
+    @classmethod
+    def _known_phone_regions(cls, value: list[str]) -> list[str]:
+        from classifiers.pii.phone_recognizers import validate_phone_regions
+
+        return list(validate_phone_regions(value))
 
     @model_validator(mode="after")
     def _known_entity_types(self) -> "PiiConfig":

@@ -49,6 +49,8 @@ _CARD_IIN: tuple[tuple[int, int, frozenset[int]], ...] = (
     (6304, 6304, frozenset(range(13, 20))),           # Maestro
     (6759, 6759, frozenset(range(13, 20))),           # Maestro
     (6761, 6763, frozenset(range(13, 20))),           # Maestro
+    (1, 1, frozenset({15})),                          # UATP (airline cards)
+    (5019, 5019, frozenset({16})),                    # Dankort
 )
 
 # With the prefix width precomputed: this check runs for every candidate digit run.
@@ -107,13 +109,33 @@ def aba_routing_ok(digits: str) -> bool:
     The first two digits must be a Federal Reserve routing symbol (00-12, 21-32, 61-72, 80);
     that rule rejects most nine-digit look-alikes the checksum alone would let through.
     """
-    if len(digits) != 9 or not digits.isdigit():
+    if len(digits) != 9 or not digits.isdigit() or digits == "000000000":  # a placeholder, never issued
         return False
     prefix = int(digits[:2])
     if not (prefix <= 12 or 21 <= prefix <= 32 or 61 <= prefix <= 72 or prefix == 80):
         return False
     d = [ord(c) - 48 for c in digits]
     return (3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8])) % 10 == 0
+
+
+def nhs_number_ok(digits: str) -> bool:
+    """UK NHS number: ten digits, weights 10..2 on the first nine, check digit 11 - (sum mod 11).
+
+    A remainder giving check 10 means the number was never issued; 11 becomes 0.
+    """
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    check = 11 - sum(int(d) * w for d, w in zip(digits, range(10, 1, -1))) % 11
+    return check != 10 and check % 11 == int(digits[9])
+
+
+def dea_number_ok(value: str) -> bool:
+    """US DEA registration number: two characters + seven digits; (d1+d3+d5) + 2*(d2+d4+d6) ends in d7."""
+    digits = value[2:]
+    if len(value) != 9 or not digits.isdigit():
+        return False
+    d = [int(c) for c in digits]
+    return (d[0] + d[2] + d[4] + 2 * (d[1] + d[3] + d[5])) % 10 == d[6]
 
 
 def shannon_entropy(value: str) -> float:

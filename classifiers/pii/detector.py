@@ -1,32 +1,97 @@
 """The PII detector: pattern recognizers, context words and the NER tagger, combined per batch."""
 from __future__ import annotations
 
+import bisect
+import ipaddress
+import itertools
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from classifiers.pii.context import ContextScorer
 from classifiers.pii.custom import DenyListRecognizer, RegexRecognizer
 from classifiers.pii.jsonwalk import iter_leaves
+from classifiers.pii.phone_recognizers import DEFAULT_PHONE_REGIONS, validate_phone_regions
 from classifiers.pii.registry import NER_TAGGERS, RECOGNIZERS, SUPPORTED_ENTITIES
 from schemas.event import PiiEntity
 
 #: Score added when the NER tagger and a pattern report the same span as the same type.
 AGREEMENT_BONUS = 0.1
 
+#: Validation settles some overlaps whatever the scores: a finding of the key type removes every
+#: finding of the listed types that overlaps it. A dotted quad that ``ipaddress`` accepts, or six
+#: hex pairs, are an address, never a phone number (a phone plan or the NER tagger may read one).
+OUTRANKS: dict[str, frozenset[str]] = {
+    "IP_ADDRESS": frozenset({"PHONE"}),
+    "MAC_ADDRESS": frozenset({"PHONE"}),
+}
+
+#: Types whose value a checksum or a parser validated; on a tie in score they win over the rest
+#: (before the longer span), so the outcome does not hang on the alphabetical order of type names.
+VALIDATED_TYPES = frozenset({
+    "CREDIT_CARD", "IBAN", "US_BANK_ROUTING", "UK_NHS", "MEDICAL_LICENSE", "CRYPTO_WALLET", "US_SSN",
+    "IP_ADDRESS", "MAC_ADDRESS", "EMAIL", "JWT", "GITHUB_TOKEN", "PRIVATE_KEY",
+})
+
+_IPV4 = re.compile(r"(?<![0-9.])[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?![0-9]|\.[0-9])")
+
 
 def resolve_overlaps(entities: Iterable[PiiEntity]) -> list[PiiEntity]:
-    """Keep non-overlapping findings: higher score wins, then the longer span; sorted by start.
+    """One finding per overlapping stretch; sorted by start.
 
+    First validation (:data:`OUTRANKS`: an IP address removes a phone number it overlaps), then
+    the higher score, then a validated type (:data:`VALIDATED_TYPES`), then the longer span.
     Findings are compared per ``field`` only: offsets in different fields never collide.
+    O(n log n), so a hostile text with thousands of findings costs no more than finding them.
     """
-    kept: list[PiiEntity] = []
+    # An empty span masks nothing and would only confuse consumers.
+    found = [e for e in entities if e.end > e.start]
+    strong: dict[str, dict[str, list[PiiEntity]]] = {}  # losing type -> field -> findings that beat it
+    for e in found:
+        for loser in OUTRANKS.get(e.type, ()):
+            strong.setdefault(loser, {}).setdefault(e.field, []).append(e)
+    if strong:
+        index = {loser: {f: _IntervalIndex(ents) for f, ents in by_field.items()} for loser, by_field in strong.items()}
+        found = [e for e in found if not (e.type in index and e.field in index[e.type]
+                                          and index[e.type][e.field].overlaps(e.start, e.end))]
+    kept: dict[str, tuple[list[int], list[int]]] = {}  # field -> (starts, ends) of disjoint kept spans
+    out: list[PiiEntity] = []
     # Earlier start breaks the last tie so the result does not depend on recognizer order.
-    for ent in sorted(entities, key=lambda e: (-e.score, -(e.end - e.start), e.start, e.type)):
-        if ent.end <= ent.start:
-            continue  # an empty span masks nothing and would only confuse consumers
-        if all(k.field != ent.field or ent.end <= k.start or ent.start >= k.end for k in kept):
-            kept.append(ent)
-    return sorted(kept, key=lambda e: (e.field, e.start))
+    for ent in sorted(found, key=lambda e: (-e.score, e.type not in VALIDATED_TYPES, -(e.end - e.start),
+                                            e.start, e.type)):
+        starts, ends = kept.setdefault(ent.field, ([], []))
+        # Kept spans are disjoint, so the last one starting before this one ends is the only
+        # one that can overlap it.
+        i = bisect.bisect_left(starts, ent.end)
+        if i and ends[i - 1] > ent.start:
+            continue
+        starts.insert(i, ent.start)
+        ends.insert(i, ent.end)
+        out.append(ent)
+    return sorted(out, key=lambda e: (e.field, e.start))
+
+
+class _IntervalIndex:
+    """Answers "does [start, end) overlap any of these spans?" in O(log n); the spans may overlap."""
+
+    def __init__(self, entities: Sequence[PiiEntity]) -> None:
+        spans = sorted((e.start, e.end) for e in entities)
+        self._starts = [s for s, _ in spans]
+        self._max_end = list(itertools.accumulate((e for _, e in spans), max))
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect.bisect_left(self._starts, end)  # spans starting before ``end``
+        return bool(i) and self._max_end[i - 1] > start
+
+
+def _holds_ipv4(value: str) -> bool:
+    for m in _IPV4.finditer(value):
+        try:
+            ipaddress.IPv4Address(m[0])
+        except ValueError:
+            continue
+        return True
+    return False
 
 
 class PiiDetector:
@@ -40,16 +105,19 @@ class PiiDetector:
     before overlaps are resolved, so a weak finding never hides a strong one next to it.
     ``allow_list`` values are never reported; ``deny_list`` (type -> values) always is; ``custom``
     adds regex recognizers (objects with ``name``, ``entity``, ``regex``, ``score``, ``context``).
+    ``phone_regions`` are the regions national phone numbers are read in, home region first
+    (:mod:`.phone_recognizers`).
     """
 
     name = "pii-patterns"
     #: Bump when recognizer logic changes, so verdicts can be traced to the rules that made them.
-    revision = "2"
+    revision = "3"
 
     def __init__(self, *, entities: Sequence[str] | None = None, threshold: float = 0.5,
                  thresholds: Mapping[str, float] | None = None, ner: str = "none",
                  ner_options: Mapping[str, Any] | None = None, allow_list: Iterable[str] = (),
-                 deny_list: Mapping[str, Sequence[str]] | None = None, custom: Sequence[Any] = ()) -> None:
+                 deny_list: Mapping[str, Sequence[str]] | None = None, custom: Sequence[Any] = (),
+                 phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS) -> None:
         if isinstance(entities, str):
             raise TypeError("entities must be a sequence of entity types, not a single string")
         if ner not in NER_TAGGERS:
@@ -70,6 +138,8 @@ class PiiDetector:
         self.ner = ner
         self._ner_options = dict(ner_options or {})
         self._allow = {v.strip().casefold() for v in allow_list if v.strip()}
+        #: Regions national phone numbers are read in, home first; handed to the recognizers at load.
+        self.phone_regions = validate_phone_regions(phone_regions)
         self._recognizers: list[Any] | None = None
         self._tagger: Any = None
         self._context = ContextScorer()
@@ -90,13 +160,16 @@ class PiiDetector:
         if pii.ner == "minilm" and encoder is not None:
             options.update(threads=encoder.threads, cache_dir=encoder.cache_dir)
         return cls(entities=enabled, threshold=pii.threshold, thresholds=thresholds, ner=pii.ner,
-                   ner_options=options, allow_list=pii.allow_list, deny_list=pii.deny_list, custom=pii.custom)
+                   ner_options=options, allow_list=pii.allow_list, deny_list=pii.deny_list, custom=pii.custom,
+                   phone_regions=pii.phone_regions)
 
     def load(self) -> "PiiDetector":
         """Build the recognizers and load the NER model (seconds); idempotent."""
         if self._recognizers is None:
             wanted = set(self.entities)
-            recognizers: list[Any] = [cls() for cls in RECOGNIZERS.values() if cls.entity_type in wanted]
+            settings = {"phone_regions": self.phone_regions}
+            recognizers: list[Any] = [cls.from_settings(settings) for cls in RECOGNIZERS.values()
+                                      if cls.entity_type in wanted]
             for spec in self._custom_specs:
                 if spec.entity in wanted:
                     recognizers.append(RegexRecognizer(spec.name, spec.entity, spec.regex, spec.score))
@@ -145,7 +218,9 @@ class PiiDetector:
         found = self._context.apply(text, patterns + ner)
         kept = [e for e in found
                 if e.score >= self.thresholds.get(e.type, self.threshold)
-                and (not self._allow or text[e.start:e.end].strip().casefold() not in self._allow)]
+                and (not self._allow or text[e.start:e.end].strip().casefold() not in self._allow)
+                # Never a phone number, even when IP_ADDRESS is not among the reported types.
+                and not (e.type == "PHONE" and _holds_ipv4(text[e.start:e.end]))]
         return resolve_overlaps(_absorb_address_parts(kept))
 
     def detect_json(self, value: Any, field_prefix: str = "tool.arguments") -> list[PiiEntity]:

@@ -7,6 +7,7 @@ tell apart from order numbers, so they score below the default threshold on thei
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from classifiers.pii.checks import aba_routing_ok, base58check_ok, bech32_ok, eth_checksum_ok
@@ -17,15 +18,21 @@ _B, _E = TOKEN_START, TOKEN_END
 
 
 class UsBankRoutingRecognizer(Recognizer):
-    """US bank routing (ABA) numbers: nine digits passing the 3-7-1 checksum and Fed prefix rule."""
+    """US bank routing (ABA) numbers: nine digits passing the 3-7-1 checksum and Fed prefix rule.
+
+    Written bare (``121000358``) or in the check-writer's 4-4-1 grouping (``3222-7162-7``). The
+    checksum and prefix pass about 4 % of random nine-digit numbers, so a bare one scores just at
+    the default threshold: a routing word lifts it, "order" or "invoice" drops it. The dashed
+    grouping is not used by other numbers and scores higher.
+    """
 
     name = "us_bank_routing_aba"
     entity_type = "US_BANK_ROUTING"
-    _RE = re.compile(r"(?<![\w\-])[0-9]{9}(?![\w\-])")
+    _RE = re.compile(r"(?<![\w\-])(?:[0-9]{9}|(?P<dashed>[0-9]{4}-[0-9]{4}-[0-9]))(?![\w\-])")
 
     def find(self, text: str) -> list[PiiEntity]:
-        # A valid checksum alone is 1 in 10 for random digits: context decides (see context.py).
-        return [self._entity(m.start(), m.end(), 0.4) for m in self._RE.finditer(text) if aba_routing_ok(m[0])]
+        return [self._entity(m.start(), m.end(), 0.8 if m["dashed"] else 0.5) for m in self._RE.finditer(text)
+                if aba_routing_ok(m[0].replace("-", ""))]
 
 
 class UsPassportRecognizer(MatchRecognizer):
@@ -70,7 +77,11 @@ class BankAccountRecognizer(MatchRecognizer):
 
 
 class MacAddressRecognizer(Recognizer):
-    """MAC addresses: six hex pairs with one separator (``:`` or ``-``), or Cisco's ``xxxx.xxxx.xxxx``."""
+    """MAC addresses: six hex pairs with one separator (``:`` or ``-``), or Cisco's ``xxxx.xxxx.xxxx``.
+
+    All-letter ones (``AA:BB:CC:DD:EE:FF``) count too; the broadcast address (all ``FF``) and the
+    all-zero placeholder name no device and are left alone.
+    """
 
     name = "mac_address"
     entity_type = "MAC_ADDRESS"
@@ -79,7 +90,9 @@ class MacAddressRecognizer(Recognizer):
 
     def find(self, text: str) -> list[PiiEntity]:
         return [self._entity(m.start(), m.end(), 0.9) for m in self._RE.finditer(text)
-                if any(c.isdigit() for c in m[0])]
+                if re.sub(r"[:\-.]", "", m[0]).upper() not in self._NO_DEVICE]
+
+    _NO_DEVICE = frozenset({"0" * 12, "F" * 12})
 
 
 # Common top-level domains for bare host names ("example.com"); a file name such as
@@ -91,7 +104,12 @@ _TLDS = ("com", "org", "net", "edu", "gov", "mil", "int", "io", "co", "ai", "app
 
 
 class UrlRecognizer(Recognizer):
-    """Web addresses: ``scheme://`` or ``www.`` URLs, and bare host names ending in a common TLD."""
+    """Web addresses: ``scheme://`` or ``www.`` URLs, and bare host names ending in a common TLD.
+
+    The host of a ``scheme://`` or ``www.`` URL must be a domain with a top-level domain (any
+    letters, or punycode) or an IP address: ``http://microsoft`` or ``www.microsoft`` name no
+    place on the web and are not reported.
+    """
 
     name = "url_pattern"
     entity_type = "URL"
@@ -103,13 +121,33 @@ class UrlRecognizer(Recognizer):
         found = []
         for m in self._FULL.finditer(text):
             end = m.start() + len(m[0].rstrip(".,;:!?)]}'\""))
-            found.append(self._entity(m.start(), end, 0.85))
+            if self._web_host(text[m.start():end]):
+                found.append(self._entity(m.start(), end, 0.85))
         for m in self._BARE.finditer(text):
             end = m.start() + len(m[0].rstrip(".,;:!?)]}'\""))
             # "e.g." / "U.S." are dotted but single letters; ask for a host label of 2+ characters.
             if len(m[0].split(".")[0]) >= 2:
                 found.append(self._entity(m.start(), end, 0.6))
         return found
+
+    _SCHEME = re.compile(r"(?:https?|ftp)://", re.IGNORECASE)
+    _TLD = re.compile(r"[A-Za-z]{2,63}|xn--[A-Za-z0-9\-]{1,59}")
+
+    @classmethod
+    def _web_host(cls, url: str) -> bool:
+        """Whether the URL's host is an IP address or a domain with a TLD (``www.`` plus two labels)."""
+        netloc = re.split(r"[/?#]", cls._SCHEME.sub("", url, count=1), maxsplit=1)[0].rsplit("@", 1)[-1]
+        if netloc.startswith("["):
+            return netloc.find("]") > 1  # an IPv6 literal
+        host = re.sub(r":[0-9]*\Z", "", netloc).rstrip(".")
+        try:
+            ipaddress.IPv4Address(host)
+            return True
+        except ValueError:
+            pass
+        labels = host.split(".")
+        return (len(labels) >= (3 if labels[0].lower() == "www" else 2) and all(labels)
+                and cls._TLD.fullmatch(labels[-1]) is not None)
 
 
 class CryptoWalletRecognizer(Recognizer):
@@ -149,14 +187,27 @@ class UsTaxIdRecognizer(Recognizer):
         return found + [self._entity(m.start(), m.end(), 0.3) for m in self._EIN.finditer(text)]
 
 
-class UkNationalInsuranceRecognizer(MatchRecognizer):
-    """UK National Insurance numbers (AB 12 34 56 C) with HMRC's prefix rules."""
+class UkNationalInsuranceRecognizer(Recognizer):
+    """UK National Insurance numbers (AB 12 34 56 C, or in lower case) with HMRC's prefix rules.
+
+    The letters must share one case: "Ab123456c" is an identifier of something else. Lower case
+    is how people type them, not how HMRC prints them, so it scores a little lower.
+    """
 
     name = "uk_nino"
     entity_type = "NATIONAL_ID"
     _RE = re.compile(r"(?<![\w])(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
-                     r" ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D](?![\w])")
-    match_score = 0.6
+                     r" ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D](?![\w])", re.IGNORECASE)
+
+    def find(self, text: str) -> list[PiiEntity]:
+        found = []
+        for m in self._RE.finditer(text):
+            letters = "".join(c for c in m[0] if c.isalpha())
+            if letters.isupper():
+                found.append(self._entity(m.start(), m.end(), 0.6))
+            elif letters.islower():
+                found.append(self._entity(m.start(), m.end(), 0.5))
+        return found
 
 
 class ZipCodeRecognizer(MatchRecognizer):

@@ -120,12 +120,14 @@ class OrganizationSuffixRecognizer(Recognizer):
 
     name = "organization_suffix"
     entity_type = "ORGANIZATION"
-    _CAP = r"(?:[A-Z][A-Za-z0-9&'\-]*|&|of|de|du|der|la)"
+    # Words are bounded (41 characters): unbounded, a long hyphenated run ("GB82-GB82-...") was
+    # re-scanned to its end from every piece, quadratic in its length.
+    _CAP = r"(?:[A-Z][A-Za-z0-9&'\-]{0,40}|&|of|de|du|der|la)"
     _RE = re.compile(
-        r"(?<![\w])(?:(?:[A-Z][A-Za-z0-9&'\-]*)(?:\s+" + _CAP + r"){0,4},?\s+(?:" + _ORG_SUFFIX + r")\b\.?"
+        r"(?<![\w])(?:(?:[A-Z][A-Za-z0-9&'\-]{0,40})(?:\s+" + _CAP + r"){0,4},?\s+(?:" + _ORG_SUFFIX + r")\b\.?"
         r"|(?:" + _ORG_OF + r")\s+of\s+(?:the\s+)?[A-Z][A-Za-z\-]+(?:\s+[A-Z][A-Za-z\-]+){0,2})"
     )
-    _CAPS = re.compile(r"(?<![\w])[A-Z][A-Z0-9&'\-]*(?:\s+[A-Z][A-Z0-9&'\-]*){0,4},?\s+(?:INC|CORP|CORPORATION|LLC|"
+    _CAPS = re.compile(r"(?<![\w])[A-Z][A-Z0-9&'\-]{0,40}(?:\s+[A-Z][A-Z0-9&'\-]{0,40}){0,4},?\s+(?:INC|CORP|CORPORATION|LLC|"
                        r"LTD|LIMITED|GMBH|AG|SA|SAS|PLC|CO|COMPANY|GROUP|HOLDINGS|BANK|LLP|LP|TRUST)\b\.?")
 
     def find(self, text: str) -> list[PiiEntity]:

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import ClassVar
-
-import phonenumbers
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from classifiers.pii.checks import IBAN_LENGTHS, card_ok, iban_ok, luhn_ok, ssn_parts_ok
 from schemas.event import PiiEntity
@@ -24,11 +23,29 @@ TOKEN_START = r"(?<![A-Za-z0-9_\-])"
 TOKEN_END = r"(?![A-Za-z0-9_\-])"
 
 
+_IBAN_HEAD = re.compile(r"(?<![A-Za-z0-9])(?P<cc>[A-Z]{2})[0-9]{2}(?:[ \-][A-Z0-9]{4})*[ \-]\Z")
+
+
+def after_iban_head(text: str, start: int) -> bool:
+    """Whether the digits at ``start`` continue an IBAN-shaped token ("RS35 2600 0560 ...").
+
+    Such digits are an IBAN's account part whatever its checksum says (a typo, a truncated
+    copy), never a card or a phone number of their own.
+    """
+    head = _IBAN_HEAD.search(text, max(0, start - 45), start)
+    return head is not None and head["cc"] in IBAN_LENGTHS
+
+
 class Recognizer:
     """Base class: subclasses set ``name`` and ``entity_type`` and implement ``find``."""
 
     name: ClassVar[str]
     entity_type: ClassVar[str]
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> "Recognizer":
+        """An instance for the detector's settings (e.g. ``phone_regions``); most recognizers take none."""
+        return cls()
 
     def find(self, text: str) -> list[PiiEntity]:
         """All findings of this recognizer in ``text`` (may overlap other recognizers)."""
@@ -49,7 +66,7 @@ class MatchRecognizer(Recognizer):
 
 
 class EmailRecognizer(Recognizer):
-    """E-mail addresses with an ASCII local part and a dotted domain ending in a letter TLD."""
+    """E-mail addresses with an ASCII local part and a dotted domain ending in a letter or punycode TLD."""
 
     name = "email_pattern"
     entity_type = "EMAIL"
@@ -58,7 +75,7 @@ class EmailRecognizer(Recognizer):
     _RE = re.compile(
         r"(?<![A-Za-z0-9._%+\-])"
         r"(?P<local>[A-Za-z0-9_%+\-]+(?:\.[A-Za-z0-9_%+\-]+)*)"
-        r"@(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
+        r"@(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9\-]{1,59}))"
         r"(?![A-Za-z0-9\-])"
     )
 
@@ -68,48 +85,6 @@ class EmailRecognizer(Recognizer):
             for m in self._RE.finditer(text)
             if len(m["local"]) <= 64 and len(m[0]) <= 254  # RFC 5321 limits
         ]
-
-
-class PhoneRecognizer(Recognizer):
-    """Phone numbers found and validated by ``phonenumbers`` (national ones read as ``region``).
-
-    Numbers written with ``+`` are read in their own country whatever the region. A bare run of
-    digits scores lower than a formatted number: order ids and the like are often 10 digits too.
-    """
-
-    name = "phone_numbers"
-    entity_type = "PHONE"
-
-    def __init__(self, region: str = "US") -> None:
-        self.region = region
-
-    def find(self, text: str) -> list[PiiEntity]:
-        found = []
-        for match in phonenumbers.PhoneNumberMatcher(text, self.region, leniency=phonenumbers.Leniency.VALID):
-            if not phonenumbers.is_valid_number(match.number):
-                continue
-            formatted = not match.raw_string.isdigit()
-            found.append(self._entity(match.start, match.end, 0.9 if formatted else 0.6))
-        return found
-
-
-class LoosePhoneRecognizer(Recognizer):
-    """Phone-like digit groups (7-15 digits, separators, optional + and (0)) that ``phonenumbers``
-    cannot validate: fictional or foreign national numbers. Scores 0.3, so only a context word
-    ("call", "phone", "office", "fax", "mobile") makes them a finding."""
-
-    name = "phone_loose"
-    entity_type = "PHONE"
-    _RE = re.compile(r"(?<![\w+.\-/])(?:\+[0-9]{1,3}[ .\-]?)?(?:\(0\)[ ]?|\([0-9]{1,4}\)[ ]?)?[0-9]{2,5}"
-                     r"(?:[ .\-][0-9]{2,5}){0,4}(?![\w/]|[.\-][0-9])")
-
-    def find(self, text: str) -> list[PiiEntity]:
-        found = []
-        for m in self._RE.finditer(text):
-            digits = sum(c.isdigit() for c in m[0])
-            if 7 <= digits <= 15:
-                found.append(self._entity(m.start(), m.end(), 0.3))
-        return found
 
 
 class CreditCardRecognizer(Recognizer):
@@ -132,9 +107,15 @@ class CreditCardRecognizer(Recognizer):
     def find(self, text: str) -> list[PiiEntity]:
         found: list[PiiEntity] = []
         for run in self._RUN.finditer(text):
+            if after_iban_head(text, run.start()):
+                continue
             groups = [(g.start() + run.start(), g.end() + run.start()) for g in self._GROUP.finditer(run[0])]
             context = bool(self._CONTEXT.search(text, max(0, run.start() - 40), run.start()))
-            found.extend(self._entity(s, e, 0.95) for s, e in self._cards_in_run(text, groups, context))
+            for s, e in self._cards_in_run(text, groups, context):
+                # UATP's prefix is a lone "1", shared by many 15-digit ids (tracking numbers):
+                # without a card word it scores just above the threshold, so "tracking" drops it.
+                uatp = text[s] == "1" and not context
+                found.append(self._entity(s, e, 0.6 if uatp else 0.95))
         return found
 
     def _cards_in_run(self, text: str, groups: list[tuple[int, int]],
@@ -147,9 +128,9 @@ class CreditCardRecognizer(Recognizer):
 
         candidates = []  # (first group, last group)
         for i, (start, _) in enumerate(groups):
-            # Every issuer prefix starts with 2-6: a cheap reject that keeps long runs of
+            # Every issuer prefix starts with 1-6: a cheap reject that keeps long runs of
             # small numbers (tables, lists of ids) fast.
-            if not cut(i) or (text[start] not in "23456" and not context):
+            if not cut(i) or (text[start] not in "123456" and not context):
                 continue
             digits = ""
             for j in range(i, min(i + self._MAX_GROUPS, len(groups))):
@@ -172,7 +153,7 @@ class CreditCardRecognizer(Recognizer):
 
 
 class IbanRecognizer(Recognizer):
-    """IBANs, compact or printed in groups of four; country length table + mod-97 check."""
+    """IBANs, compact or printed in groups of four (spaces or dashes); country length table + mod-97 check."""
 
     name = "iban_mod97"
     entity_type = "IBAN"
@@ -184,32 +165,40 @@ class IbanRecognizer(Recognizer):
             length = IBAN_LENGTHS.get(m[0][:2].upper())
             if length is None:
                 continue
-            # Take exactly as many characters as the country needs; a single space is allowed
-            # only between groups of four (the printed form). This stops the scan from eating
-            # the next word, and the boundary check below rejects longer alphanumeric runs.
-            chars, pos = list(m[0]), m.end()
+            # Take exactly as many characters as the country needs; a single space or dash (the
+            # same one throughout) is allowed only between groups of four (the printed forms).
+            # This stops the scan from eating the next word, and the boundary check below
+            # rejects longer alphanumeric runs.
+            chars, pos, sep = list(m[0]), m.end(), ""
             while len(chars) < length and pos < len(text):
                 ch = text[pos]
                 if ch.isascii() and ch.isalnum():
                     chars.append(ch)
-                elif not (ch == " " and len(chars) % 4 == 0 and pos + 1 < len(text) and text[pos + 1] != " "):
+                elif (ch in " -" and (sep or ch) == ch and len(chars) % 4 == 0 and pos + 1 < len(text)
+                      and text[pos + 1].isalnum()):
+                    sep = ch
+                else:
                     break
                 pos += 1
-            if len(chars) != length or (pos < len(text) and text[pos].isalnum()):
+            if len(chars) != length or (pos < len(text) and (text[pos].isalnum() or (sep == "-" and text[pos] == "-"))):
                 continue
-            if iban_ok("".join(chars)):
+            value = "".join(chars)
+            # Banks print IBANs in capitals; a mixed-case one ("LV80 bANK ...") is a typo or not an IBAN.
+            if value.upper() != value and value.lower() != value:
+                continue
+            if iban_ok(value):
                 found.append(self._entity(m.start(), pos, 1.0))
         return found
 
 
 class UsSsnRecognizer(Recognizer):
-    """US Social Security numbers: ddd-dd-dddd or ddd dd dddd; bare nine digits need context."""
+    """US Social Security numbers: ddd-dd-dddd, ddd dd dddd or ddd.dd.dddd; bare nine digits need context."""
 
     name = "us_ssn_pattern"
     entity_type = "US_SSN"
     # Same separator twice; not part of a longer run of digit groups on either side.
     _FORMATTED = re.compile(
-        r"(?<![\w\-])(?<![0-9][ \-])([0-9]{3})([ \-])([0-9]{2})\2([0-9]{4})(?![\w\-])(?![ \-][0-9])"
+        r"(?<![\w\-])(?<![0-9][ \-.])([0-9]{3})([ \-.])([0-9]{2})\2([0-9]{4})(?![\w\-])(?![ \-.][0-9])"
     )
     _BARE = re.compile(r"(?<![\w\-])([0-9]{3})([0-9]{2})([0-9]{4})(?![\w\-])")
     _CONTEXT = re.compile(r"\b(?:ssn|ss#|ssns|social[\s\-]+security|soc\.?\s*sec\.?)", re.IGNORECASE)
@@ -218,8 +207,10 @@ class UsSsnRecognizer(Recognizer):
         found = []
         for m in self._FORMATTED.finditer(text):
             if ssn_parts_ok(m[1], m[3], m[4]):
-                # Dashes are the canonical form; spaced digits are more often something else.
-                score = 0.85 if m[2] == "-" else 0.6
+                # Dashes are the canonical form; spaced or dotted digits are more often something
+                # else, but still above a guest region's phone number of the same digits (0.65):
+                # no phone plan groups nine digits 3-2-4.
+                score = 0.85 if m[2] == "-" else 0.7
                 if self._has_context(text, m.start(), m.end()):
                     score += 0.1
                 found.append(self._entity(m.start(), m.end(), round(score, 2)))
@@ -233,14 +224,21 @@ class UsSsnRecognizer(Recognizer):
 
 
 class IpAddressRecognizer(Recognizer):
-    """IPv4 and IPv6 addresses, validated by the standard library's ``ipaddress``."""
+    """IPv4 and IPv6 addresses, validated by the standard library's ``ipaddress``.
+
+    A prefix length (``10.0.0.0/24``, ``2001:db8::/32``) and an IPv6 zone (``fe80::1%eth0``) are
+    part of the address: masking the address alone would leave the network they name in the text.
+    """
 
     name = "ip_address"
     entity_type = "IP_ADDRESS"
     # Four dotted parts, not inside a longer dotted run (1.2.3.4.5) nor glued to a word
-    # (v1.2.3.4); a trailing sentence dot is fine.
-    _V4 = re.compile(r"(?<![\w.:])[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?!\.?\w)")
+    # (v1.2.3.4); a trailing sentence dot is fine. A colon before is fine: the IPv4 tail of
+    # "text::ffff:192.0.2.1" is still an address (a whole IPv6 form outranks it where valid).
+    _V4 = re.compile(r"(?<![\w.])[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?!\.?\w)")
     _V6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")
+    _PREFIX = re.compile(r"/([0-9]{1,3})(?![\w/]|\.[0-9])")
+    _ZONE = re.compile(r"%[A-Za-z0-9_\-]{1,32}(?:\.[0-9]{1,5})?")  # eth0, en0, 25, eth0.100
     _VERSION = re.compile(r"(?:\bversion|\bver\.?|\brelease|\bv)\s*$", re.IGNORECASE)
 
     def find(self, text: str) -> list[PiiEntity]:
@@ -253,25 +251,36 @@ class IpAddressRecognizer(Recognizer):
             # "version 1.2.3.4" is a valid address but most likely a version: keep it
             # below the default threshold instead of dropping it outright.
             score = 0.3 if self._VERSION.search(text, max(0, m.start() - 12), m.start()) else 0.9
-            found.append(self._entity(m.start(), m.end(), score))
+            end, _ = self._with_prefix(text, m.end(), 32)
+            found.append(self._entity(m.start(), end, score))
         for m in self._V6.finditer(text):
             candidate = m[0].rstrip(".")
             end = m.start() + len(candidate)
             if end < len(text) and (text[end].isalnum() or text[end] == "_"):
                 continue
-            if self._plausible_v6(candidate):
-                found.append(self._entity(m.start(), end, 0.95))
+            zone = self._ZONE.match(text, end)
+            full_end, has_prefix = self._with_prefix(text, zone.end() if zone else end, 128)
+            if self._plausible_v6(candidate, has_prefix):
+                found.append(self._entity(m.start(), full_end, 0.95))
         return found
 
+    def _with_prefix(self, text: str, end: int, longest: int) -> tuple[int, bool]:
+        """``end`` moved past a valid "/prefix" (0..longest) if one follows, and whether one did."""
+        prefix = self._PREFIX.match(text, end)
+        if prefix is not None and int(prefix[1]) <= longest:
+            return prefix.end(), True
+        return end, False
+
     @staticmethod
-    def _plausible_v6(candidate: str) -> bool:
+    def _plausible_v6(candidate: str, has_prefix: bool = False) -> bool:
         # "::", "::2" or "a::b" (slices, C++ scopes) are valid addresses but rarely ones a
-        # person wrote; ask for two groups and four hex digits at least.
-        groups = [g for g in candidate.split(":") if g]
-        if candidate.count(":") < 2 or len(groups) < 2 or sum(len(g) for g in groups) < 4:
-            return False
+        # person wrote; ask for two groups and four hex digits at least, unless the form says
+        # it is an address: loopback "::1", an embedded IPv4 ("::10.0.0.1"), a prefix ("fe80::/10").
         try:
-            ipaddress.IPv6Address(candidate)
+            address = ipaddress.IPv6Address(candidate)
         except ValueError:
             return False
-        return True
+        if candidate == "::1" or "." in candidate or (has_prefix and not address.is_unspecified):
+            return True
+        groups = [g for g in candidate.split(":") if g]
+        return candidate.count(":") >= 2 and len(groups) >= 2 and sum(len(g) for g in groups) >= 4

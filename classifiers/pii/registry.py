@@ -1,19 +1,22 @@
 """Every pattern recognizer and NER tagger, by name: the one place to add one."""
 from __future__ import annotations
 
+from classifiers.pii import health_recognizers as health
 from classifiers.pii import identifier_recognizers as ids
 from classifiers.pii import personal_recognizers as personal
+from classifiers.pii import phone_recognizers as phones
 from classifiers.pii import recognizers as core
 from classifiers.pii import secrets_recognizers as secrets
 from classifiers.pii.recognizers import Recognizer
 
 #: Pattern recognizers, by name.
 RECOGNIZERS: dict[str, type[Recognizer]] = {cls.name: cls for cls in (
-    core.EmailRecognizer, core.PhoneRecognizer, core.LoosePhoneRecognizer, core.CreditCardRecognizer, core.IbanRecognizer,
+    core.EmailRecognizer, phones.PhoneRecognizer, phones.LoosePhoneRecognizer, core.CreditCardRecognizer, core.IbanRecognizer,
     core.UsSsnRecognizer, core.IpAddressRecognizer,
     ids.UsBankRoutingRecognizer, ids.UsPassportRecognizer, ids.UsDriverLicenseRecognizer,
     ids.MedicalRecordRecognizer, ids.BankAccountRecognizer, ids.MacAddressRecognizer, ids.UrlRecognizer,
     ids.CryptoWalletRecognizer, ids.UsTaxIdRecognizer, ids.UkNationalInsuranceRecognizer, ids.ZipCodeRecognizer,
+    health.NhsNumberRecognizer, health.MedicalLicenseRecognizer,
     personal.DateOfBirthRecognizer, personal.AgeRecognizer, personal.StreetAddressRecognizer,
     personal.OrganizationSuffixRecognizer,
     secrets.AwsAccessKeyRecognizer, secrets.AwsSecretKeyRecognizer, secrets.GithubTokenRecognizer,

@@ -35,6 +35,8 @@ PLANTED: dict[str, tuple[str, str, str]] = {
     "TAX_ID": ("The contractor's ITIN is 912-78-4410 on the form.", "912-78-4410", "912-78-4410"),
     "NATIONAL_ID": ("Her national insurance number is JG 10 37 49 B, keep it safe.", "JG 10 37 49 B", "JG 10 37 49 B"),
     "MEDICAL_RECORD_NUMBER": ("Patient chart: MRN 70412398 admitted Tuesday.", "70412398", "70412398"),
+    "UK_NHS": ("Her NHS number is 465 545 3656 on the referral.", "465 545 3656", "465 545 3656"),
+    "MEDICAL_LICENSE": ("The prescriber's DEA number is FN2466351 on file.", "FN2466351", "FN2466351"),
     "DATE_OF_BIRTH": ("He was born on 07/21/1986 in a small town.", "07/21/1986", "07/21/1986"),
     "AGE": ("The patient is a 93-year-old retired teacher.", "93", "93-year-old"),
     "ZIP_CODE": ("Our postal code is 30318 for deliveries.", "30318", "code is 30318"),
@@ -113,6 +115,8 @@ NEGATIVES = {
     "US_PASSPORT": "order 123456789 shipped",                   # nine digits without context
     "AWS_SECRET_KEY": "blob Zq8vN2rT5wY9bK3mP6sX1cF4hJ7lD0gA2eR5uI8o",  # no AWS word near it
     "URL": "see report.pdf and main.py",
+    "UK_NHS": "her NHS number 465 545 3657",                    # bad mod-11 check digit
+    "MEDICAL_LICENSE": "DEA number FN2466352",                  # bad DEA check digit
 }
 
 

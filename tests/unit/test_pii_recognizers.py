@@ -58,6 +58,24 @@ VALID = [
     ("IP_ADDRESS", "2001:0db8:85a3:0000:0000:8a2e:0370:7334"),
     ("IP_ADDRESS", "fe80::1"),
     ("IP_ADDRESS", "::ffff:192.0.2.1"),
+    # Pattern breadth (issue 17): forms written in the wild that were missed.
+    ("EMAIL", "user@xn--bcher-kva.xn--tckwe"),   # punycode domain and TLD
+    ("CREDIT_CARD", "5019453451290836"),         # Dankort
+    ("CREDIT_CARD", "166446857806157"),          # UATP (prefix 1, 15 digits)
+    ("IBAN", "GB82-WEST-1234-5698-7654-32"),     # dashes between the groups
+    ("US_SSN", "123.45.6789"),                   # dots
+    ("US_BANK_ROUTING", "0402-4815-2"),          # the 4-4-1 check-writer form
+    ("US_BANK_ROUTING", "040248152"),            # bare, at the threshold without a routing word
+    ("NATIONAL_ID", "jg 10 37 49 b"),            # UK NINO typed in lower case
+    ("MAC_ADDRESS", "AA:BB:CC:DD:EE:0F"),        # hex pairs made of letters
+    ("MAC_ADDRESS", "aabb.ccdd.ee0f"),
+    ("IP_ADDRESS", "10.0.0.0/24"),               # a prefix length is part of the address
+    ("IP_ADDRESS", "2001:db8::/32"),
+    ("IP_ADDRESS", "fe80::/10"),
+    ("IP_ADDRESS", "fe80::1%eth0"),              # an IPv6 zone
+    ("IP_ADDRESS", "fe80::1%eth0/64"),
+    ("IP_ADDRESS", "::1"),                       # loopback
+    ("IP_ADDRESS", "::10.0.0.1"),                # IPv4-compatible
 ]
 
 
@@ -102,6 +120,12 @@ INVALID = [
     "123-45 6789", "1-123-45-6789", "123-45-6789-1",          # mixed separators; longer runs
     "1.2.3.4.5", "1.2.3", "256.1.1.1", "01.2.3.4", "v1.2.3.4", "10.0.0.1.5",
     "12:30:45", "::", "list[::2]",
+    "http://intranet/x", "www.example", "https://www.example/",  # a host without a TLD is no URL
+    "GB82/WEST/1234/5698/7654/32", "GB82-WEST 1234-5698-7654-32",  # slashes; mixed separators
+    "gb82 WEST 1234 5698 7654 32",                            # mixed case (valid once upper-cased)
+    "123.45-6789", "0402-4815-3", "000000000",                 # mixed separators; bad ABA check; zeros
+    "FF:FF:FF:FF:FF:FF", "00-00-00-00-00-00", "Jg 10 37 49 b",  # broadcast; all-zero; mixed-case NINO
+    "::/0",                                                    # the default route names no host
 ]
 
 
@@ -164,6 +188,41 @@ def test_email_trailing_dot_not_included(detector):
     assert spans(detector, "write to x@example.com.") == [("EMAIL", "x@example.com", 9, 22)]
 
 
+def test_an_iban_with_a_bad_check_digit_is_not_a_card(detector):
+    # Its account part holds a Luhn-valid Visa number; an IBAN-shaped token is never a card.
+    text = "IBAN DE12 4111 1111 1111 1111 11 attached"
+    assert not iban_ok("DE12411111111111111111") and card_ok("4111111111111111")
+    assert spans(detector, text) == []
+    assert [k for k, *_ in spans(detector, "card 4111 1111 1111 1111 11")] == ["CREDIT_CARD"]
+
+
+def test_uatp_prefix_scores_at_the_threshold_and_tracking_drops_it(detector):
+    [uatp] = detector.detect(["pay with 166446857806157"])[0]
+    assert (uatp.type, uatp.score) == ("CREDIT_CARD", 0.6)
+    assert spans(detector, "tracking 166446857806157") == []
+    assert detector.detect(["card 166446857806157"])[0][0].score == 0.95
+    assert spans(detector, "code 1748503543012") == []   # Luhn-valid, 13 digits: UATP has 15
+
+
+def test_prefix_length_out_of_range_leaves_the_address_alone(detector):
+    assert spans(detector, "net 10.0.0.0/33 ok") == [("IP_ADDRESS", "10.0.0.0", 4, 12)]
+    assert spans(detector, "net 2001:db8::/129 ok") == [("IP_ADDRESS", "2001:db8::", 4, 14)]
+    # The IPv4 tail of a malformed IPv6 form is still an address.
+    assert spans(detector, "x text::ffff:192.0.2.1") == [("IP_ADDRESS", "192.0.2.1", 13, 22)]
+
+
+def test_bank_routing_context_decides_bare_numbers(detector):
+    assert spans(detector, "order 040248152 shipped") == []
+    assert [k for k, *_ in spans(detector, "ABA 040248152")] == ["US_BANK_ROUTING"]
+
+
+def test_url_hosts(detector):
+    for url in ("http://intranet.example.com/a", "https://www.example.com/", "http://10.1.2.3:8080/x",
+                "http://[2001:db8::5]/x", "https://shop.example.webcam/"):
+        assert get_recognizer("url_pattern").find(url)[0].end == len(url), url
+    assert get_recognizer("url_pattern").find("http://localhost:8080/x") == []
+
+
 # --- checks on their own ----------------------------------------------------------------------
 
 def test_checks():
@@ -202,6 +261,34 @@ def test_threshold_applies_before_overlap_resolution(detector):
     text = "see 4155552671"  # bare digits, no context word: PHONE at 0.6
     assert spans(PiiDetector(threshold=0.7).load(), text) == []
     assert spans(detector, text) == [("PHONE", "4155552671", 4, 14)]
+
+
+def test_an_ip_address_outranks_a_phone_number_whatever_the_scores():
+    ip, phone = _ent("IP_ADDRESS", 4, 16, 0.6), _ent("PHONE", 2, 18, 0.99)
+    assert resolve_overlaps([phone, ip]) == [ip]
+    mac = _ent("MAC_ADDRESS", 0, 17, 0.5)
+    assert resolve_overlaps([_ent("PHONE", 3, 11, 0.9), mac]) == [mac]
+    # Only where they overlap, and only per field.
+    far, other_field = _ent("PHONE", 20, 30, 0.9), _ent("PHONE", 4, 16, 0.9, field="tool.arguments.x")
+    assert resolve_overlaps([ip, far, other_field]) == [ip, far, other_field]
+
+
+def test_on_a_tie_a_validated_type_wins_over_a_longer_guess():
+    guess, card = _ent("ORGANIZATION", 0, 30, 0.9), _ent("CREDIT_CARD", 5, 21, 0.9)
+    assert resolve_overlaps([guess, card]) == [card]
+
+
+def test_overlap_resolution_is_fast_on_thousands_of_findings():
+    many = [_ent("IP_ADDRESS", i * 10, i * 10 + 8, 0.9) for i in range(20_000)]
+    many += [_ent("PHONE", i * 10 + 2, i * 10 + 12, 0.9) for i in range(20_000)]
+    assert len(resolve_overlaps(many)) == 20_000   # quadratic code would take minutes here
+
+
+def test_a_phone_finding_holding_an_ipv4_address_is_dropped():
+    # Even when IP_ADDRESS is not reported (so no IP finding outranks it), e.g. an NER phone span.
+    det = PiiDetector(entities=["PHONE"]).load()
+    ner = [PiiEntity(type="PHONE", start=5, end=19, score=0.85, recognizer="ner")]
+    assert det._combine("from 192.168.10.20 x", [], ner) == []
 
 
 # --- detector API -----------------------------------------------------------------------------
