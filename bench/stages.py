@@ -69,6 +69,8 @@ def classify_batches(engine: Any, patterns_only: Any, records: list[bytes], batc
     """Decode, validate and classify ``records`` as the classify agent does, timing each stage."""
     from pipeline.adapters.native import NativeAdapter
     from pipeline.decode import Rejection, decode_record
+    from classifiers.encoder import EncodedBatch
+    from classifiers.pii.encoder_ner import entities_from_batch
     from pipeline.verdicts import classifier_input
 
     adapter = NativeAdapter()
@@ -90,31 +92,34 @@ def classify_batches(engine: Any, patterns_only: Any, records: list[bytes], batc
         if not events:
             continue
         inputs = [classifier_input(e, engine.max_text_chars) for e in events]
-        texts = [text for text, _ in inputs]
-        with t("tokenize"):
-            chunks, owner = scorer.encoder._chunk_ids(texts)
-        with t("encoder"):
-            vecs = scorer.encoder._forward(chunks)
+        texts = [ci.text for ci in inputs]
+        encoder = scorer.encoder
+        with t("tokenize"):  # + word shapes for the token head
+            encodings, chunks, owner, spans = encoder._windows(texts)
+            shapes = encoder._window_shapes(texts, encodings, owner, spans) if encoder.has_token_head else None
+        with t("encoder"):  # one pass: sentence vectors and, with the token head, token tags
+            vecs, tags = encoder._forward(chunks, shapes)
         with t("heads"):  # what TextClassifier.predict does after the encoder: every head, max over windows
-            probs = scorer.heads.predict_proba(vecs).astype(np.float32)
-            table = np.zeros((len(texts), probs.shape[1]), dtype=np.float32)
-            np.maximum.at(table, owner, probs)
-            labels = scorer.heads.labels
-            score_rows = [{lab: float(row[j]) for j, lab in enumerate(labels)} for row in table]
+            score_rows = scorer._rows(scorer._scores(vecs, owner, len(texts)))
+        text_ner = leaf_ner = None
+        if engine._shared_ner:
+            with t("NER decode"):  # the token head's tags to findings, split between text and tool arguments
+                batch = EncodedBatch(vecs, owner, list(encodings), spans, tags)
+                parts = [ci.split(found) for ci, found in zip(inputs, entities_from_batch(texts, batch))]
+                text_ner, leaf_ner = [own for own, _ in parts], [per_leaf for _, per_leaf in parts]
         pii_texts = [(e.text or "")[: engine.max_text_chars] for e in events]
-        with t("PII patterns"):  # the same detector without its NER tagger
+        with t("PII patterns"):  # the same detector without NER
             patterns_only.detect(pii_texts)
         if tagger is not None:
-            with t("PII NER"):
+            with t("PII NER (second model)"):
                 tagger.tag(pii_texts)
-        entities = pii.detect(pii_texts)  # untimed: both of the above, combined as the worker does
+        entities = pii.detect(pii_texts, ner=text_ner)  # untimed: the above, combined as the worker does
         info, thresholds, now = engine.info, engine.thresholds(), datetime.now(timezone.utc)
         with t("tool-argument PII"):  # every tool call's JSON leaves in one detector call
-            arg_entities = engine.tool_argument_entities(events)
+            arg_entities = engine.tool_argument_entities(events, leaf_ner)
         with t("mask + verdict"):
-            for event, score, found, in_args, (_, truncated) in zip(events, score_rows, entities, arg_entities,
-                                                                     inputs):
-                verdicts.append(engine._verdict(event, score, found, in_args, truncated, thresholds, info, 0.0,
+            for event, score, found, in_args, ci in zip(events, score_rows, entities, arg_entities, inputs):
+                verdicts.append(engine._verdict(event, score, found, in_args, ci.truncated, thresholds, info, 0.0,
                                                 now))
     with t("serialize"):
         for v in verdicts:

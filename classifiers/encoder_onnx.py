@@ -90,9 +90,10 @@ def _atomic(target: Path, write: Any) -> None:
             os.unlink(tmp)
 
 
-def export(model_dir: Path, out: Path, adapters: Mapping[str, Any] | None = None) -> None:
+def export(model_dir: Path, out: Path, adapters: Mapping[str, Any] | None = None, token_head: Any = None) -> None:
     """Export BERT (with ``adapters`` merged, if any) + mean pooling + L2 normalisation to ``out``
-    (dynamic batch and sequence axes)."""
+    (dynamic batch and sequence axes). With a ``token_head`` module the graph takes a third input,
+    ``word_shapes``, and gives a second output, ``tag_probs`` (batch x tokens x tags), from the same pass."""
     import warnings
 
     import torch
@@ -104,46 +105,67 @@ def export(model_dir: Path, out: Path, adapters: Mapping[str, Any] | None = None
     model = load_base(model_dir, eager=True)
     if adapters is not None:
         merge_adapters(model, adapters)
+    layers = token_head.layer_index.tolist() if token_head is not None else []
 
-    class Pooled(torch.nn.Module):
-        def __init__(self, bert: Any) -> None:
+    class Graph(torch.nn.Module):
+        def __init__(self, bert: Any, head: Any) -> None:
             super().__init__()
-            self.bert = bert
+            self.bert, self.head = bert, head
 
-        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
-            hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        def forward(self, input_ids: Any, attention_mask: Any, word_shapes: Any = None) -> Any:
+            out = self.bert(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=self.head is not None)
+            hidden = out.last_hidden_state
             m = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, p=2, dim=1)
+            pooled = torch.nn.functional.normalize((hidden * m).sum(1) / m.sum(1).clamp(min=1e-9), p=2, dim=1)
+            if self.head is None:
+                return pooled
+            states = torch.stack([out.hidden_states[i] for i in layers], 1)
+            return pooled, torch.softmax(self.head(states, attention_mask, word_shapes), dim=-1)
 
+    graph = Graph(model, token_head.eval() if token_head is not None else None).eval()
     # Trace with a padded row, so the masked path is what gets recorded.
     ids = torch.randint(1000, 2000, (2, 12))
     mask = torch.ones_like(ids)
     mask[1, 7:] = 0
-    with torch.inference_mode():
-        expected = Pooled(model)(ids, mask).numpy()
+    inputs: tuple[Any, ...] = (ids, mask)
+    names = ["input_ids", "attention_mask"]
+    outputs = ["embedding"]
     axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
             "embedding": {0: "batch"}}
+    if token_head is not None:
+        inputs += (torch.randint(0, 5, (2, 12)),)
+        names.append("word_shapes")
+        outputs.append("tag_probs")
+        axes.update(word_shapes={0: "batch", 1: "tokens"}, tag_probs={0: "batch", 1: "tokens"})
+    with torch.inference_mode():
+        expected = graph(*inputs)
+    expected = [e.numpy() for e in (expected if isinstance(expected, tuple) else (expected,))]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer warnings about Python booleans; the graph is checked below
-        torch.onnx.export(Pooled(model), (ids, mask), str(out), dynamo=False, opset_version=OPSET,
-                          input_names=["input_ids", "attention_mask"], output_names=["embedding"],
-                          dynamic_axes=axes)
+        torch.onnx.export(graph, inputs, str(out), dynamo=False, opset_version=OPSET,
+                          input_names=names, output_names=outputs, dynamic_axes=axes)
     # A wrong export must fail here, not score traffic: compare with torch on a padded batch.
-    got = session(out, threads=1).run(None, {"input_ids": ids.numpy(), "attention_mask": mask.numpy()})[0]
-    if not np.allclose(expected, got, atol=1e-3):  # a broken export is off by ~1e-1
-        raise RuntimeError(f"ONNX export of {model_dir} differs from torch by {np.abs(expected - got).max():.2e}")
+    got = session(out, threads=1).run(None, {n: x.numpy() for n, x in zip(names, inputs)})
+    for name, want, have in zip(outputs, expected, got):
+        if name == "tag_probs":  # padded positions are not compared
+            want, have = np.concatenate([want[0], want[1, :7]]), np.concatenate([have[0], have[1, :7]])
+        if not np.allclose(want, have, atol=1e-3):  # a broken export is off by ~1e-1
+            raise RuntimeError(f"ONNX export of {model_dir} ({name}) differs from torch by "
+                               f"{np.abs(want - have).max():.2e}")
 
 
 def quantize_int8(src: Path, out: Path) -> None:
-    """Dynamic int8 quantization of every MatMul weight, per output channel."""
+    """Dynamic int8 quantization of every MatMul weight, per output channel. Convolutions (the token
+    head's) stay fp32: ONNX Runtime's CPU provider has no kernel for the ConvInteger they would become."""
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    convs = [node.name for node in onnx.load(str(src), load_external_data=False).graph.node if node.op_type == "Conv"]
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)  # it logs a "consider pre-processing" hint on the root logger
     try:
-        quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8, per_channel=True)
+        quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=convs)
     finally:
         root.setLevel(level)
 
@@ -165,15 +187,29 @@ def session(path: Path, *, threads: int | None) -> Any:
 
 
 class OnnxRunner:
-    """Runs padded (ids, mask) batches through an ONNX session; outputs are numpy vectors."""
+    """Runs padded (ids, mask) batches through an ONNX session; outputs are numpy arrays.
+
+    A graph exported with a token head also takes the word shapes and gives tag probabilities."""
 
     def __init__(self, path: Path, *, threads: int | None) -> None:
         self.path = path
         self._session = session(path, threads=threads)
+        self.token_head = any(i.name == "word_shapes" for i in self._session.get_inputs())
 
-    def run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        return self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+    def run(self, ids: np.ndarray, mask: np.ndarray, shapes: np.ndarray | None = None) -> tuple[np.ndarray, Any]:
+        """(pooled vectors, tag probabilities or None) of one bucket."""
+        feed = {"input_ids": ids, "attention_mask": mask}
+        if self.token_head:
+            # The graph needs the input either way; without shapes the tags are not wanted.
+            feed["word_shapes"] = shapes if shapes is not None else np.zeros_like(ids)
+            pooled, probs = self._session.run(None, feed)
+            return pooled, (probs if shapes is not None else None)
+        return self._session.run(None, feed)[0], None
 
     @staticmethod
-    def collect(outputs: list[np.ndarray]) -> np.ndarray:
-        return np.concatenate(outputs).astype(np.float32, copy=False)
+    def collect(outputs: list[tuple[np.ndarray, Any]]) -> tuple[np.ndarray, list[np.ndarray] | None]:
+        """All buckets' vectors as one array, and each bucket's tag probabilities (None when absent)."""
+        pooled = np.concatenate([p for p, _ in outputs]).astype(np.float32, copy=False)
+        if any(t is None for _, t in outputs):
+            return pooled, None
+        return pooled, [t for _, t in outputs]

@@ -142,7 +142,8 @@ def evaluate(config: Any, task: str, path: Path) -> dict[str, Any]:
         from .pii import PiiDetector
 
         # The configured detector (entities, thresholds, NER on/off), as the worker builds it.
-        detector = PiiDetector.from_config(config.classifiers.pii, config.classifiers.encoder).load()
+        detector = PiiDetector.from_config(config.classifiers.pii, config.classifiers.encoder,
+                                           weights_dir=config.classifiers.weights_dir).load()
         try:
             return {"task": "pii", "data": str(path), **evaluate_file(path, detector)}
         except (ValueError, KeyError, TypeError) as exc:  # its messages name the line

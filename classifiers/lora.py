@@ -1,7 +1,7 @@
 """Low-rank adapters (LoRA) on all-MiniLM-L6-v2: add them for training, merge them for inference.
 
-Two models adapt the product's encoder this way: the sentence encoder of the toxicity / bias heads
-(:mod:`classifiers.train_encoder`) and the MiniLM PII tagger (:mod:`classifiers.pii.train_minilm_ner`).
+The sentence encoder of the toxicity / bias heads is adapted this way (:mod:`classifiers.train_encoder`);
+the token head that finds names reads the same adapted encoder (:mod:`classifiers.token_head`).
 Every attention and feed-forward projection of each layer gets a trainable update ``scale * B @ A``
 (rank ``r``, ``scale = alpha / r``) while the base weights stay frozen; only ``A`` and ``B`` are
 saved (as ``<module>.lora_a`` / ``<module>.lora_b`` arrays), so what ships is about 1 MB. At load

@@ -1,7 +1,9 @@
 """Toxicity (with its sub-labels) and bias scores from one MiniLM pass plus trained heads.
 
 The heads' directory may also hold the encoder adapters they were trained with (``heads.json``
-names the file as ``encoder_adapters``); the encoder then runs with those merged in.
+names the file as ``encoder_adapters``); the encoder then runs with those merged in. A token head
+trained on that encoder (``token_head.npz``, ``guardstream train-ner``) makes the same pass also tag
+names, places and organisations (:meth:`TextClassifier.predict_with_tokens`).
 
 Every text is cut into overlapping windows of at most ``max_length`` tokens (one window for
 ordinary texts); all windows of a batch go through the encoder together, every head reads every
@@ -17,8 +19,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .encoder import Encoder
+from .encoder import EncodedBatch, Encoder
 from .heads import META_NAME, NPZ_NAME, LogisticHeads
+from .token_head import TOKEN_HEAD_NAME
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +67,11 @@ class TextClassifier:
         backend: str = "torch",
         threads: int | None = None,
         cache_dir: str | Path | None = None,
+        token_head: bool = True,
     ) -> None:
         self.weights_dir = Path(weights_dir) if weights_dir is not None else DEFAULT_WEIGHTS_DIR
+        #: Load the weights directory's token head, when it has one, so the pass also tags names.
+        self.token_head = token_head
         # The heads were trained and calibrated on the fp32 "torch" backend, the default here; the worker
         # and the CLI pass the configured one (classifiers.encoder.backend, "auto" by default).
         self.encoder = Encoder(
@@ -85,12 +91,15 @@ class TextClassifier:
         # Heads trained on an adapted encoder name its adapters file, kept beside them.
         adapters = heads.metadata.get("encoder_adapters")
         self.encoder.adapters = d / adapters if adapters else None
+        if self.token_head and (d / TOKEN_HEAD_NAME).is_file():
+            self.encoder.token_head = d / TOKEN_HEAD_NAME
+            self._check_token_head(d / TOKEN_HEAD_NAME)
         self.encoder.load()
         trained_on = heads.metadata.get("encoder_revision")
-        if trained_on and trained_on != self.encoder.revision:
+        if trained_on and trained_on != self.encoder.vectors_revision:
             log.warning(
                 "heads in %s were trained on encoder %s, loaded encoder is %s",
-                d, trained_on, self.encoder.revision,
+                d, trained_on, self.encoder.vectors_revision,
             )
         self.heads = heads
         return self
@@ -114,6 +123,11 @@ class TextClassifier:
         return {lab: stored.get(lab) or DEFAULT_CATEGORIES.get(lab, lab) for lab in self.labels}
 
     @property
+    def has_token_head(self) -> bool:
+        """Whether the encoder pass also gives token tags (see :meth:`predict_with_tokens`); known after load."""
+        return self.encoder.has_token_head
+
+    @property
     def revision(self) -> str:
         """Encoder weights + heads, plus the encoder backend when it is not the fp32 reference: the
         int8 backend moves scores slightly, so verdicts say which one produced them."""
@@ -125,20 +139,44 @@ class TextClassifier:
         if self.heads is None:
             raise RuntimeError("TextClassifier.load() must be called first")
 
+    def _check_token_head(self, file: Path) -> None:
+        """Refuse a token head trained over another encoder: its tags would be nonsense."""
+        import numpy as np
+
+        with np.load(file) as arrays:
+            trained_on = str(arrays["encoder_revision"]) if "encoder_revision" in arrays.files else "?"
+        expected = self.encoder.vectors_revision
+        if trained_on != expected:
+            raise ValueError(f"{file} was trained on encoder {trained_on}, but the encoder here is {expected}; "
+                             "retrain it with `guardstream train-ner --data-dir ../shared/datasets`")
+
+    def _scores(self, vecs: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+        """n x labels: every head on every window, a text's highest window score per label."""
+        probs = self.heads.predict_proba(vecs)  # type: ignore[union-attr]
+        out = np.zeros((n, len(self.heads.labels)), dtype=np.float32)  # type: ignore[union-attr]
+        np.maximum.at(out, owner, probs.astype(np.float32))
+        return out
+
     def predict_array(self, texts: Sequence[str]) -> np.ndarray:
         """n x labels scores (max over each text's windows)."""
         self._require()
         texts = [t if isinstance(t, str) else str(t) for t in texts]
-        n, k = len(texts), len(self.heads.labels)  # type: ignore[union-attr]
-        if n == 0:
-            return np.zeros((0, k), dtype=np.float32)
+        if not texts:
+            return np.zeros((0, len(self.heads.labels)), dtype=np.float32)  # type: ignore[union-attr]
         vecs, owner = self.encoder.embed_chunks(texts)
-        probs = self.heads.predict_proba(vecs)  # type: ignore[union-attr]
-        out = np.zeros((n, k), dtype=np.float32)
-        np.maximum.at(out, owner, probs.astype(np.float32))
-        return out
+        return self._scores(vecs, owner, len(texts))
 
-    def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
-        scores = self.predict_array(texts)
+    def _rows(self, scores: np.ndarray) -> list[dict[str, float]]:
         labels = self.heads.labels  # type: ignore[union-attr]
         return [{lab: float(row[j]) for j, lab in enumerate(labels)} for row in scores]
+
+    def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        return self._rows(self.predict_array(texts))
+
+    def predict_with_tokens(self, texts: Sequence[str]) -> tuple[list[dict[str, float]], EncodedBatch]:
+        """:meth:`predict` and, from the same encoder pass, the token head's tags with each text's
+        tokenization (see :func:`classifiers.pii.encoder_ner.entities_from_batch`)."""
+        self._require()
+        texts = [t if isinstance(t, str) else str(t) for t in texts]
+        batch = self.encoder.encode(texts)
+        return self._rows(self._scores(batch.vectors, batch.owner, len(texts))), batch

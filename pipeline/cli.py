@@ -369,8 +369,9 @@ def build_parser() -> argparse.ArgumentParser:
                                "`train`; see `guardstream train-encoder --help`)", config=False)
     add("train", None, "train the toxicity, toxicity sub-label and bias heads (see `guardstream train --help`)",
         config=False)
-    add("train-ner", None, "train the MiniLM PII NER tagger, classifiers.pii.ner: minilm "
-                           "(see `guardstream train-ner --help`)", config=False)
+    add("train-ner", None, "train the token head that finds names, places and organisations in the classifier "
+                           "encoder's pass, classifiers.pii.ner: minilm (run after `train`; see "
+                           "`guardstream train-ner --help`)", config=False)
     p = add("demo", cmd_demo, "start everything, send the sample traffic, print a summary, stop")
     p.add_argument("--traffic", type=Path, default=Path("samples/traffic.jsonl"))
     p.add_argument("--keep-running", action="store_true",
@@ -392,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return train_encoder_main(argv[1:], prog="guardstream train-encoder")
     if argv[:1] == ["train-ner"]:
-        from classifiers.pii.train_minilm_ner import main as train_ner_main
+        from classifiers.train_token_head import main as train_ner_main
 
         return train_ner_main(argv[1:], prog="guardstream train-ner")
     parser = build_parser()

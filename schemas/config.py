@@ -320,14 +320,15 @@ class PiiConfig(_Strict):
     operator: PiiOperator = Field(default="replace", description="replace, redact, partial, hash or encrypt "
                                                                  "(docs/pii.md); per type in per_entity.")
     ner: Literal["rampart", "minilm", "none"] = Field(
-        default="none", description="minilm: NER for names, places and organisations (MiniLM with trained "
-                                    "adapters; 100-240 texts/s on 2 CPU cores, docs/pii.md); rampart: NER for "
-                                    "names, places and street addresses (40-90 texts/s); none: patterns only "
-                                    "(900+ texts/s).")
-    ner_engine: Literal["auto", "onnx", "onnx-int8", "onnx-q4", "torch"] = Field(
-        default="auto", description="How the NER tagger runs. auto: rampart on onnx; minilm on onnx-int8 (CPU) "
-                                    "or torch (CUDA). onnx: fp32 ONNX Runtime; onnx-int8: minilm only; onnx-q4: "
-                                    "rampart only (its shipped 4-bit file); torch: PyTorch.")
+        default="minilm", description="minilm (default): names, places and organisations from the token head "
+                                      "on the classifier encoder's own pass (no second model pass; docs/pii.md); "
+                                      "rampart: a second model for names, places and street addresses (40-90 "
+                                      "texts/s on 2 CPU cores); none: patterns only (opt-out: names stay in "
+                                      "clear text).")
+    ner_engine: Literal["auto", "onnx", "onnx-q4", "torch"] = Field(
+        default="auto", description="How the rampart tagger runs. auto and onnx: fp32 ONNX Runtime; onnx-q4: its "
+                                    "shipped 4-bit file; torch: PyTorch. minilm runs in the classifier encoder's pass "
+                                    "(classifiers.encoder.backend).")
     per_entity: dict[str, PiiEntityConfig] = Field(default={}, description="Per type: enabled, threshold, operator.")
     allow_list: list[str] = Field(default=[], description="Values never reported (exact, case-insensitive).")
     deny_list: dict[str, list[str]] = Field(default={}, description="Entity type -> values always reported.")
@@ -360,10 +361,10 @@ class PiiConfig(_Strict):
                 raise ValueError(f"{where}: unknown PII entity type {unknown[0]!r}; valid: {', '.join(sorted(known))}")
         if len({c.name for c in self.custom}) != len(self.custom):
             raise ValueError("custom: two recognizers share a name")
-        only = {"onnx-int8": "minilm", "onnx-q4": "rampart"}.get(self.ner_engine)
-        if only is not None and self.ner != only:
-            raise ValueError(f"ner_engine: {self.ner_engine} runs the {only} tagger only (ner is {self.ner}); "
-                             "use auto, onnx or torch")
+        if self.ner_engine != "auto" and self.ner != "rampart":
+            raise ValueError(f"ner_engine: {self.ner_engine} chooses how the rampart tagger runs, but ner is "
+                             f"{self.ner}; minilm runs in the classifier encoder's pass (set "
+                             "classifiers.encoder.backend), so leave ner_engine at auto")
         return self
 
 

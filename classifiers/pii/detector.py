@@ -99,8 +99,8 @@ class PiiDetector:
 
     Three kinds of recognizer feed it: validated patterns (:mod:`.registry`), context words that
     raise or lower their scores (:mod:`.context`), and an NER tagger: ``ner="rampart"`` (names,
-    places and addresses, :mod:`.ner`) or ``ner="minilm"`` (names, places and organisations,
-    :mod:`.minilm_ner`). ``entities`` limits the types reported (default: all supported ones);
+    places and addresses, :mod:`.ner`) or ``ner="minilm"`` (names, places and organisations from the
+    token head of the classifier encoder, :mod:`.encoder_ner`). ``entities`` limits the types reported (default: all supported ones);
     ``thresholds`` overrides ``threshold`` per type; findings below their threshold are dropped
     before overlaps are resolved, so a weak finding never hides a strong one next to it.
     ``allow_list`` values are never reported; ``deny_list`` (type -> values) always is; ``custom``
@@ -147,24 +147,32 @@ class PiiDetector:
             self.name = f"pii-patterns+{ner}"
 
     @classmethod
-    def from_config(cls, pii: Any, encoder: Any = None) -> "PiiDetector":
+    def from_config(cls, pii: Any, encoder: Any = None, *, weights_dir: Any = None) -> "PiiDetector":
         """A detector for a ``PiiConfig`` (classifiers.pii): types, thresholds, lists, NER choice.
 
-        ``encoder`` (an ``EncoderConfig``, classifiers.encoder) gives the MiniLM tagger, which is an
-        adapted copy of that encoder, the same thread count and ONNX cache directory.
+        ``encoder`` (an ``EncoderConfig``, classifiers.encoder) and ``weights_dir`` (classifiers.weights_dir)
+        say how the MiniLM tagger runs when the detector runs it itself: it is the classifier encoder
+        with its token head. In the worker it does not: the verdict engine hands over the findings of
+        the classifier's own pass (``detect(..., ner=...)``).
         """
         enabled = [e for e in (pii.entities or None) or _all_types(pii)
                    if pii.per_entity.get(e) is None or pii.per_entity[e].enabled]
         thresholds = {e: c.threshold for e, c in pii.per_entity.items() if c.threshold is not None}
         options: dict[str, Any] = {"engine": pii.ner_engine}
-        if pii.ner == "minilm" and encoder is not None:
-            options.update(threads=encoder.threads, cache_dir=encoder.cache_dir)
+        if pii.ner == "minilm":
+            options = {"weights_dir": weights_dir}
+            if encoder is not None:
+                options.update(backend=encoder.backend, threads=encoder.threads, cache_dir=encoder.cache_dir)
         return cls(entities=enabled, threshold=pii.threshold, thresholds=thresholds, ner=pii.ner,
                    ner_options=options, allow_list=pii.allow_list, deny_list=pii.deny_list, custom=pii.custom,
                    phone_regions=pii.phone_regions)
 
-    def load(self) -> "PiiDetector":
-        """Build the recognizers and load the NER model (seconds); idempotent."""
+    def load(self, *, tagger: bool = True) -> "PiiDetector":
+        """Build the recognizers and load the NER model (seconds); idempotent.
+
+        ``tagger=False`` leaves the NER model out: the caller hands NER findings to :meth:`detect`
+        from a model pass of its own (the verdict engine does, from the classifier's pass).
+        """
         if self._recognizers is None:
             wanted = set(self.entities)
             settings = {"phone_regions": self.phone_regions}
@@ -175,14 +183,14 @@ class PiiDetector:
                     recognizers.append(RegexRecognizer(spec.name, spec.entity, spec.regex, spec.score))
                     self._context.add_words(spec.entity, spec.context)
             recognizers += [DenyListRecognizer(kind, values) for kind, values in self._deny.items() if kind in wanted]
-            if self.ner == "rampart":
+            if self.ner == "rampart" and tagger:
                 from classifiers.pii.ner import RampartTagger
 
                 self._tagger = RampartTagger(**self._ner_options).load()
-            elif self.ner == "minilm":
-                from classifiers.pii.minilm_ner import MiniLmTagger
+            elif self.ner == "minilm" and tagger:
+                from classifiers.pii.encoder_ner import EncoderTagger
 
-                self._tagger = MiniLmTagger(**self._ner_options).load()
+                self._tagger = EncoderTagger(**self._ner_options).load()
             self._recognizers = recognizers
         return self
 
@@ -191,11 +199,12 @@ class PiiDetector:
         """Whether :meth:`load` has run."""
         return self._recognizers is not None
 
-    def detect(self, texts: Sequence[str]) -> list[list[PiiEntity]]:
+    def detect(self, texts: Sequence[str], *, ner: Sequence[list[PiiEntity]] | None = None) -> list[list[PiiEntity]]:
         """Findings per text (same order as ``texts``), non-overlapping and sorted by start.
 
-        Loads on first use if :meth:`load` was not called; workers should call it at start-up
-        so the first batch does not pay for loading.
+        ``ner``: NER findings per text from a model pass made elsewhere; without it the detector's own
+        tagger runs (if it has one). Loads on first use if :meth:`load` was not called; workers should
+        call it at start-up so the first batch does not pay for loading.
         """
         if isinstance(texts, str):
             raise TypeError("detect() takes a sequence of texts; wrap a single text in a list")
@@ -203,7 +212,10 @@ class PiiDetector:
             if not isinstance(text, str):
                 raise TypeError(f"detect() needs str items, got {type(text).__name__}")
         recognizers = self.load()._recognizers or []
-        tagged = self._tagger.tag(texts) if self._tagger is not None else [[] for _ in texts]
+        if ner is not None and len(ner) != len(texts):
+            raise ValueError(f"detect(): {len(ner)} lists of NER findings for {len(texts)} texts")
+        tagged = ner if ner is not None else (
+            self._tagger.tag(texts) if self._tagger is not None else [[] for _ in texts])
         return [self._combine(text, [e for r in recognizers for e in r.find(text)], ner)
                 for text, ner in zip(texts, tagged)]
 
@@ -221,7 +233,7 @@ class PiiDetector:
                 and (not self._allow or text[e.start:e.end].strip().casefold() not in self._allow)
                 # Never a phone number, even when IP_ADDRESS is not among the reported types.
                 and not (e.type == "PHONE" and _holds_ipv4(text[e.start:e.end]))]
-        return resolve_overlaps(_absorb_address_parts(kept))
+        return resolve_overlaps(_absorb_address_parts(merge_same_type(kept)))
 
     def detect_json(self, value: Any, field_prefix: str = "tool.arguments") -> list[PiiEntity]:
         """Findings in every string (and integer) leaf of a JSON value, ``field`` set to its path.
@@ -231,11 +243,16 @@ class PiiDetector:
         """
         return self.detect_json_many([value], field_prefix)[0]
 
-    def detect_json_many(self, values: Sequence[Any], field_prefix: str = "tool.arguments") -> list[list[PiiEntity]]:
+    def detect_json_many(self, values: Sequence[Any], field_prefix: str = "tool.arguments", *,
+                         ner: Sequence[Mapping[str, list[PiiEntity]]] | None = None) -> list[list[PiiEntity]]:
         """:meth:`detect_json` for several values at once: the leaves of all of them go to the
-        recognizers (and the NER model) as one batch. One list of findings per value, in order."""
+        recognizers (and the NER model) as one batch. One list of findings per value, in order.
+        ``ner``: per value, NER findings per leaf path (in the leaf's offsets) from a pass made
+        elsewhere; a leaf it does not name has none."""
         leaves = [list(iter_leaves(value, field_prefix)) for value in values]
-        flat = self.detect([text for per_value in leaves for _, text in per_value])
+        flat_ner = None if ner is None else [
+            list(ner[k].get(path, ())) for k, per_value in enumerate(leaves) for path, _ in per_value]
+        flat = self.detect([text for per_value in leaves for _, text in per_value], ner=flat_ner)
         out, at = [], 0
         for per_value in leaves:
             found = flat[at:at + len(per_value)]
@@ -243,6 +260,26 @@ class PiiDetector:
             out.append([entity.model_copy(update={"field": path})
                         for (path, _), per_leaf in zip(per_value, found) for entity in per_leaf])
         return out
+
+
+def merge_same_type(entities: list[PiiEntity]) -> list[PiiEntity]:
+    """Overlapping findings of one type in one field become one finding over both spans (the higher
+    score and its recognizer): two recognizers that agree on the type but not on the extent (the tagger's
+    "1847 Birchwood Avenue, Springfield" and the street pattern's "... Springfield, IL 62704") mask
+    everything either saw, instead of the higher score leaving the rest of the value in clear text."""
+    out: list[PiiEntity] = []
+    for _, group in itertools.groupby(sorted(entities, key=lambda e: (e.field or "", e.type, e.start, -e.end)),
+                                      key=lambda e: (e.field or "", e.type)):
+        merged: list[PiiEntity] = []
+        for e in group:
+            last = merged[-1] if merged else None
+            if last is not None and e.start < last.end:
+                best = last if last.score >= e.score else e
+                merged[-1] = best.model_copy(update={"start": last.start, "end": max(last.end, e.end)})
+            else:
+                merged.append(e)
+        out.extend(merged)
+    return out
 
 
 #: Types that are parts of a street address: inside an ADDRESS finding they are dropped, so the

@@ -86,3 +86,84 @@ def map_leaves(value: Any, prefix: str, fn: Callable[[str, Any], Any]) -> Any:
             if child_out is not None:
                 stack.append((child_out, child_path(path, key), child))
     return root_shell
+
+
+class RenderedLeaf(tuple):
+    """Where a string leaf sits in :func:`render_json`'s output: ``(path, start, end, index)``;
+    ``index`` maps each rendered character to the leaf's own offset, None when the two are the same
+    (the leaf needed no JSON escape)."""
+
+    __slots__ = ()
+
+    def __new__(cls, path: str, start: int, end: int, index: list[int] | None) -> "RenderedLeaf":
+        return super().__new__(cls, (path, start, end, index))
+
+    @property
+    def path(self) -> str:
+        return self[0]
+
+    def to_leaf(self, start: int, end: int) -> tuple[int, int] | None:
+        """The part of rendered span ``[start, end)`` inside this leaf, in the leaf's own offsets."""
+        s, e = max(start, self[1]), min(end, self[2])
+        if s >= e:
+            return None
+        index = self[3]
+        if index is None:
+            return s - self[1], e - self[1]
+        return index[s - self[1]], index[e - 1 - self[1]] + 1
+
+
+def render_json(value: Any, prefix: str) -> tuple[str, list[RenderedLeaf]]:
+    """``json.dumps(value, ensure_ascii=False)``, and where each leaf that :func:`iter_leaves` yields
+    (same paths) sits in that text: a model that reads the whole rendering once can hand each leaf the
+    findings that fall inside it."""
+    parts: list[str] = []
+    leaves: list[RenderedLeaf] = []
+    at = 0
+
+    def emit(chunk: str) -> None:
+        nonlocal at
+        parts.append(chunk)
+        at += len(chunk)
+
+    def string(path: str | None, text: str) -> None:
+        escaped = json.dumps(text, ensure_ascii=False)
+        emit('"')
+        start = at
+        index = None
+        if len(escaped) != len(text) + 2:  # some character needed an escape: map each back
+            index = [i for i, c in enumerate(text) for _ in range(len(json.dumps(c, ensure_ascii=False)) - 2)]
+        emit(escaped[1:-1])
+        if path is not None:
+            leaves.append(RenderedLeaf(path, start, at, index))
+        emit('"')
+
+    # Iterative, like the walks above: a work list of ("value", path, node) and literal text to emit.
+    work: list[tuple[str, str, Any]] = [("value", prefix, value)]
+    while work:
+        kind, path, node = work.pop()
+        if kind == "text":
+            emit(node)
+        elif kind == "key":
+            string(None, node)
+        elif isinstance(node, str):
+            string(path, node)
+        elif isinstance(node, dict):
+            items: list[tuple[str, str, Any]] = [("text", "", "{")]
+            for n, (key, child) in enumerate(node.items()):
+                items += [("text", "", ", ")] if n else []
+                items += [("key", "", str(key)), ("text", "", ": "), ("value", child_path(path, key), child)]
+            work.extend(reversed([*items, ("text", "", "}")]))
+        elif isinstance(node, (list, tuple)):
+            items = [("text", "", "[")]
+            for n, child in enumerate(node):
+                items += [("text", "", ", ")] if n else []
+                items.append(("value", child_path(path, n), child))
+            work.extend(reversed([*items, ("text", "", "]")]))
+        else:
+            rendered = json.dumps(node)
+            text = leaf_text(node)
+            if text is not None and rendered.startswith(text):  # a number the detector scans as digits
+                leaves.append(RenderedLeaf(path, at, at + len(text), None))
+            emit(rendered)
+    return "".join(parts), leaves

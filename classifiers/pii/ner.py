@@ -17,7 +17,7 @@ from typing import Any
 
 from classifiers.pii.checks import aba_routing_ok
 from classifiers.pii.ner_head import HEAD_REPLACES, HEAD_REPORTS, head_probs, load_head
-from classifiers.pii.tags import decode_words
+from classifiers.pii.tags import best_window_tags, decode_words
 from schemas.event import PiiEntity
 
 #: Rampart label (without B-/I-) -> our entity type. Address parts are assembled separately.
@@ -300,23 +300,6 @@ def _plan_windows(count: int, budget: int, overlap: int) -> list[tuple[int, int]
         if end == count:
             return windows
         start = end - overlap
-
-
-def best_window_tags(count: int, windows: list[tuple[int, int, Any]]) -> tuple[list[int], list[float]]:
-    """Per token of a text: (label id, probability), each from the window ``(start, end, probs)``
-    where the token sits farthest from an edge."""
-    import numpy as np
-
-    labels, scores = np.zeros(count, dtype=np.int64), np.zeros(count)
-    margin = np.full(count, -1)
-    for start, end, probs in windows:
-        positions = np.arange(start, end)
-        m = np.minimum(positions - start, end - 1 - positions)
-        better = m > margin[start:end]
-        idx = positions[better]
-        margin[idx] = m[better]
-        labels[idx], scores[idx] = probs.argmax(-1)[better], probs.max(-1)[better]
-    return labels.tolist(), scores.tolist()
 
 
 def _best_window_predictions(count: int, windows: list[tuple[int, int, Any]]) -> tuple[Any, Any]:

@@ -1,6 +1,6 @@
 """PERSON / LOCATION / ORGANIZATION token tags, shared by the two NER heads (the one over Rampart's
-hidden states, :mod:`.ner_head`, and the MiniLM tagger, :mod:`.minilm_ner`): the BIO tag set, reading
-a head's weights file, and turning per-token tags into spans.
+hidden states, :mod:`.ner_head`, and the token head on the classifier encoder, :mod:`classifiers.token_head`):
+the BIO tag set, reading a head's weights file, and turning per-token tags into spans.
 """
 from __future__ import annotations
 
@@ -67,3 +67,20 @@ def decode_words(text: str, enc: Any, labels: Sequence[int], scores: Sequence[fl
             spans.append([kind, start, end, float(scores[t]), 1])
         open_kind = kind
     return [(kind, start, end, total / n) for kind, start, end, total, n in spans]
+
+
+def best_window_tags(count: int, windows: list[tuple[int, int, Any]]) -> tuple[list[int], list[float]]:
+    """Per token of a text: (label id, probability), each from the window ``(start, end, probs)``
+    where the token sits farthest from an edge."""
+    import numpy as np
+
+    labels, scores = np.zeros(count, dtype=np.int64), np.zeros(count)
+    margin = np.full(count, -1)
+    for start, end, probs in windows:
+        positions = np.arange(start, end)
+        m = np.minimum(positions - start, end - 1 - positions)
+        better = m > margin[start:end]
+        idx = positions[better]
+        margin[idx] = m[better]
+        labels[idx], scores[idx] = probs.argmax(-1)[better], probs.max(-1)[better]
+    return labels.tolist(), scores.tolist()

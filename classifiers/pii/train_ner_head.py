@@ -15,8 +15,6 @@ checks use wnut17 dev. Writes classifiers/pii/weights/rampart_ner_head.npz (floa
 from __future__ import annotations
 
 import argparse
-import json
-import random
 import sys
 import time
 from pathlib import Path
@@ -24,55 +22,12 @@ from typing import Any
 
 import numpy as np
 
+from classifiers.pii.ner_data import DEV_FILES, TRAIN_FILES, read_rows, word_tags
 from classifiers.pii.ner_head import HEAD_PATH, head_probs
 from classifiers.pii.tags import TAGS
+
 #: Encoder layers whose hidden states the head reads (1-based; 6 is the last).
 LAYERS = (4, 6)
-
-_MAP = {
-    "person": "PERSON", "PER": "PERSON", "politician": "PERSON", "writer": "PERSON", "scientist": "PERSON",
-    "musicalartist": "PERSON", "researcher": "PERSON",
-    "location": "LOCATION", "LOC": "LOCATION", "country": "LOCATION",
-    "corporation": "ORGANIZATION", "group": "ORGANIZATION", "ORG": "ORGANIZATION", "organisation": "ORGANIZATION",
-    "politicalparty": "ORGANIZATION", "university": "ORGANIZATION", "band": "ORGANIZATION",
-}
-TRAIN_FILES = (
-    "wnut17/wnut17train.spans.jsonl",
-    *(f"broad-twitter-corpus/{s}.spans.jsonl" for s in "abegh"),
-    "sec-filings-ner/FIN5.spans.jsonl",
-    *(f"crossner/{d}_{split}.spans.jsonl" for d in ("politics", "literature", "music", "science", "ai")
-      for split in ("train", "dev")),
-    "redocred/dev_revised.spans.jsonl",
-)
-DEV_FILES = ("wnut17/emerging.dev.spans.jsonl",)
-
-
-def read_rows(data_dir: Path, files: tuple[str, ...], limit_per_file: int | None) -> list[dict[str, Any]]:
-    rows = []
-    for name in files:
-        with open(data_dir / name, encoding="utf-8") as fh:
-            part = [json.loads(line) for line in fh]
-        random.Random(7).shuffle(part)
-        for row in part[:limit_per_file]:
-            spans = [(s["start"], s["end"], _MAP[s["label"]]) for s in row["spans"] if s["label"] in _MAP]
-            rows.append({"text": row["text"], "spans": spans})
-    return rows
-
-
-def word_tags(enc: Any, spans: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
-    """(token index, tag id) for the first sub-token of each word."""
-    out, last = [], None
-    for t, (word, (start, end)) in enumerate(zip(enc.word_ids, enc.offsets)):
-        if word is None or word == last or end <= start:
-            continue
-        last = word
-        tag = "O"
-        for s, e, kind in spans:
-            if s <= start < e:
-                tag = ("B-" if start == s else "I-") + kind
-                break
-        out.append((t, TAGS.index(tag)))
-    return out
 
 
 def features(tagger: Any, rows: list[dict[str, Any]], log: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.integration
 EMAIL = "jane.roe@example.org"
 CARD = "4111 1111 1111 1111"
 SSN = "536-22-1498"
+NAME = "Maria Gonzalez"
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 
 
@@ -49,9 +50,10 @@ def produced(worker, worker_config):
     """One mixed batch: clean, toxic, PII in text and tool arguments, and three bad records."""
     cfg = worker_config[0]
     lines = [
-        _event("it-clean", "Thanks, the weather in Lisbon is sunny today."),
+        # Places are PII by default (names, places and organisations come from the classifier's pass).
+        _event("it-clean", "Thanks, the weather is sunny today."),
         _event("it-toxic", "You are a worthless idiot and everyone hates you, shut up."),
-        _event("it-pii", f"Sure, email me at {EMAIL} or use card {CARD}, my SSN is {SSN}."),
+        _event("it-pii", f"Sure, I am {NAME}: email me at {EMAIL} or use card {CARD}, my SSN is {SSN}."),
         json.dumps({"event_id": "it-tool", "@timestamp": T0.isoformat(), "kind": "tool_call",
                     "app": "it-app", "model": "it-model",
                     "tool": {"name": "create_ticket",
@@ -82,9 +84,9 @@ def test_verdicts_are_indexed_with_scores_and_masked_text(es, produced, worker_c
     assert gs["it-clean"]["violations"] == [] and gs["it-clean"]["violated"] is False
 
     pii_doc = docs["it-pii"]
-    for planted in (EMAIL, CARD, SSN):
+    for planted in (EMAIL, CARD, SSN, *NAME.split()):
         assert planted not in pii_doc["message"]
-    assert {"EMAIL", "CREDIT_CARD", "US_SSN"} <= {e["type"] for e in gs["it-pii"]["pii"]}
+    assert {"PERSON", "EMAIL", "CREDIT_CARD", "US_SSN"} <= {e["type"] for e in gs["it-pii"]["pii"]}
     assert "<EMAIL>" in pii_doc["message"] and "pii" in gs["it-pii"]["violations"]
 
     tool_doc = docs["it-tool"]

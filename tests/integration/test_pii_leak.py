@@ -62,15 +62,16 @@ def es(worker_config):
 
 @pytest.fixture(scope="module")
 def leak_worker(worker_config, tmp_path_factory):
-    """A worker with NER on and the encrypt / hash operators, on topics of its own."""
+    """A worker with the default PII configuration (names from the classifier's pass) plus the encrypt / hash
+    operators, on topics of its own."""
     raw = copy.deepcopy(yaml.safe_load(worker_config[1].read_text()))
     workdir = tmp_path_factory.mktemp("leak-worker")
     raw["kafka"]["consumer_group"] = "guardstream-leak"
     raw["kafka"]["topics"] = {"events": "leak.events", "verdicts": "leak.verdicts", "dlq": "leak.events.dlq",
                               "rates": "leak.rates"}
     raw["worker"]["data_dir"] = str(workdir / "data")
-    raw["classifiers"] = {"pii": {"ner": "minilm", "per_entity": {"CREDIT_CARD": {"operator": "encrypt"},
-                                                                   "EMAIL": {"operator": "hash"}}}}
+    raw["classifiers"] = {"pii": {"per_entity": {"CREDIT_CARD": {"operator": "encrypt"},
+                                                 "EMAIL": {"operator": "hash"}}}}
     path = workdir / "config.yaml"
     path.write_text(yaml.safe_dump(raw))
     cfg = Config.model_validate(raw)

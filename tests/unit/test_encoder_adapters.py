@@ -101,4 +101,4 @@ def test_packaged_heads_load_the_adapters_they_were_trained_with() -> None:
     assert meta.get("encoder_adapters") and (DEFAULT_WEIGHTS_DIR / meta["encoder_adapters"]).is_file()
     clf = TextClassifier(backend="torch", device="cpu").load()
     assert clf.encoder.adapters == DEFAULT_WEIGHTS_DIR / meta["encoder_adapters"]
-    assert clf.encoder.revision == meta["encoder_revision"] and "+" in clf.encoder.revision
+    assert clf.encoder.vectors_revision == meta["encoder_revision"] and "+" in clf.encoder.vectors_revision

@@ -87,7 +87,7 @@ def test_the_tool_calls_of_a_batch_are_scanned_in_one_detector_call_each_finding
     engine, _ = _engine(pii={"operator": "redact"})
     calls = []
     detect = engine._pii.detect
-    engine._pii.detect = lambda texts: calls.append(list(texts)) or detect(texts)
+    engine._pii.detect = lambda texts, ner=None: calls.append(list(texts)) or detect(texts, ner=ner)
     events = [_event(0, kind="tool_call", tool={"name": "pay", "arguments": {"card": "4111 1111 1111 1111"}}),
               _event(1, text="no tool here"),
               _event(2, kind="tool_call", tool={"name": "mail", "arguments": {"to": ["bo@example.com"]}})]
@@ -102,7 +102,8 @@ def test_long_texts_are_truncated_and_flagged():
     engine, scorer = _engine()
     [verdict] = engine.classify([_event(0, text="a" * 500)])
     assert verdict.text_truncated and len(verdict.text) == 200 and len(scorer.seen[0]) == 200
-    assert classifier_input(_event(1, text="short"), 200) == ("short", False)
+    short = classifier_input(_event(1, text="short"), 200)
+    assert (short.text, short.truncated, short.text_end, short.leaves) == ("short", False, 5, ())
 
 
 def test_an_empty_batch_needs_no_model_call():
