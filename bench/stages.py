@@ -104,8 +104,8 @@ def classify_batches(engine: Any, patterns_only: Any, records: list[bytes], batc
         text_ner = leaf_ner = None
         if engine._shared_ner:
             with t("NER decode"):  # the token head's tags to findings, split between text and tool arguments
-                batch = EncodedBatch(vecs, owner, list(encodings), spans, tags)
-                parts = [ci.split(found) for ci, found in zip(inputs, entities_from_batch(texts, batch))]
+                encoded = EncodedBatch(vecs, owner, list(encodings), spans, tags)
+                parts = [ci.split(found) for ci, found in zip(inputs, entities_from_batch(texts, encoded))]
                 text_ner, leaf_ner = [own for own, _ in parts], [per_leaf for _, per_leaf in parts]
         pii_texts = [(e.text or "")[: engine.max_text_chars] for e in events]
         with t("PII patterns"):  # the same detector without NER

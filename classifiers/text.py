@@ -51,10 +51,12 @@ class TextClassifier:
 
     @classmethod
     def from_config(cls, config) -> "TextClassifier":
-        """From ``ClassifiersConfig``: encoder_dir, weights_dir, device and how the encoder runs (``encoder``)."""
+        """From ``ClassifiersConfig``: encoder_dir, weights_dir, device and how the encoder runs (``encoder``);
+        the token head only when the PII detector takes its names from this pass (``pii.ner: minilm``)."""
         enc = config.encoder
         return cls(encoder_dir=config.encoder_dir, weights_dir=config.weights_dir, device=config.device,
-                   backend=enc.backend, threads=enc.threads, cache_dir=enc.cache_dir)
+                   backend=enc.backend, threads=enc.threads, cache_dir=enc.cache_dir,
+                   token_head=config.pii.enabled and config.pii.ner == "minilm")
 
     def __init__(
         self,
