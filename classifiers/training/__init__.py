@@ -1,0 +1,1 @@
+"""Training code for the classifier heads and encoder, and data built for training (the functional suite)."""
